@@ -1,0 +1,1 @@
+"""publisher-check: a compliance checker for non-blocking event publishers."""

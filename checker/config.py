@@ -1,0 +1,163 @@
+"""``[tool.publisher-check]`` discovery, validation and defaults."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .ftypes import Severity
+
+DEFAULT_PUBLISH_METHODS: tuple[str, ...] = (
+    "publish",
+    "publish_*",
+    "track",
+    "capture",
+    "capture_*",
+    "emit",
+    "enqueue",
+    "submit",
+    "send_event",
+    "log_event",
+)
+DEFAULT_FLUSH_METHODS: tuple[str, ...] = ("flush",)
+DEFAULT_CLOSE_METHODS: tuple[str, ...] = ("close", "shutdown")
+DEFAULT_HANDLER_METHODS: tuple[str, ...] = ("on",)
+
+
+class ConfigError(ValueError):
+    """A configuration problem the user must fix; the message names the key."""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    publish_methods: tuple[str, ...] = DEFAULT_PUBLISH_METHODS
+    client_classes: tuple[str, ...] = ()
+    flush_methods: tuple[str, ...] = DEFAULT_FLUSH_METHODS
+    close_methods: tuple[str, ...] = DEFAULT_CLOSE_METHODS
+    handler_methods: tuple[str, ...] = DEFAULT_HANDLER_METHODS
+    send_methods: tuple[str, ...] = ()
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+    fail_on: Severity = Severity.LOW
+    source: Path | None = None
+
+
+def _strings(key: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ConfigError(f"[tool.publisher-check] {key} must be a list of strings")
+
+
+def _per_file_ignores(value: object) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise ConfigError("[tool.publisher-check] per-file-ignores must be a table of pattern = [rule ids]")
+    return {str(pattern): _strings(f"per-file-ignores.{pattern}", ids) for pattern, ids in value.items()}
+
+
+def _fail_on(value: object) -> Severity:
+    if not isinstance(value, str):
+        raise ConfigError("[tool.publisher-check] fail-on must be a string")
+    try:
+        return Severity.parse(value)
+    except ValueError as exc:
+        raise ConfigError(f"[tool.publisher-check] fail-on: {exc}") from None
+
+
+_LIST_KEYS: dict[str, str] = {
+    "publish-methods": "publish_methods",
+    "client-classes": "client_classes",
+    "flush-methods": "flush_methods",
+    "close-methods": "close_methods",
+    "handler-methods": "handler_methods",
+    "send-methods": "send_methods",
+    "select": "select",
+    "ignore": "ignore",
+    "exclude": "exclude",
+}
+KNOWN_KEYS: frozenset[str] = frozenset(_LIST_KEYS) | {"per-file-ignores", "fail-on"}
+
+
+def config_from_table(table: Mapping[str, object], source: Path | None = None) -> Config:
+    unknown = sorted(set(table) - KNOWN_KEYS)
+    if unknown:
+        where = f" in {source}" if source else ""
+        raise ConfigError(
+            f"unknown key [tool.publisher-check] {unknown[0]!r}{where} "
+            f"(known keys: {', '.join(sorted(KNOWN_KEYS))})"
+        )
+    values: dict[str, object] = {"source": source}
+    for key, attr in _LIST_KEYS.items():
+        if key in table:
+            values[attr] = _strings(key, table[key])
+    if "per-file-ignores" in table:
+        values["per_file_ignores"] = _per_file_ignores(table["per-file-ignores"])
+    if "fail-on" in table:
+        values["fail_on"] = _fail_on(table["fail-on"])
+    config = Config(**values)  # type: ignore[arg-type]
+    for attr in ("select", "ignore"):
+        _check_rule_ids(attr, getattr(config, attr))
+    return config
+
+
+def _check_rule_ids(key: str, ids: tuple[str, ...]) -> None:
+    from .registry import RULES_BY_ID  # local: the registry imports the rules, which import config
+
+    for rule_id in ids:
+        if rule_id.upper() not in RULES_BY_ID and rule_id.upper() != "ALL":
+            raise ConfigError(f"{key}: unknown rule id {rule_id!r}")
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above ``start``."""
+    here = start.resolve()
+    if here.is_file():
+        here = here.parent
+    for folder in (here, *here.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(pyproject: Path | None) -> Config:
+    if pyproject is None:
+        return Config()
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read {pyproject}: {exc}") from None
+    table = data.get("tool", {}).get("publisher-check")
+    if table is None:
+        return Config(source=None)
+    if not isinstance(table, dict):
+        raise ConfigError(f"[tool.publisher-check] in {pyproject} must be a table")
+    return config_from_table(table, source=pyproject)
+
+
+def with_overrides(
+    config: Config,
+    *,
+    select: tuple[str, ...] | None = None,
+    ignore: tuple[str, ...] | None = None,
+    fail_on: Severity | None = None,
+    exclude: tuple[str, ...] = (),
+) -> Config:
+    """Command-line options replace the file's values (``exclude`` extends them)."""
+    changes: dict[str, object] = {}
+    if select:
+        _check_rule_ids("--select", select)
+        changes["select"] = select
+    if ignore:
+        _check_rule_ids("--ignore", ignore)
+        changes["ignore"] = ignore
+    if fail_on is not None:
+        changes["fail_on"] = fail_on
+    if exclude:
+        changes["exclude"] = config.exclude + exclude
+    return replace(config, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,156 @@
+"""VERIFY: files in, violations out. Errors are captured per file, never fatal.
+
+1. Cheap byte-level screening picks the files that can hold a client or a builder; only
+   those are parsed up front. Other modules are parsed on demand when a call, a base class
+   or an import leads into them.
+2. Discovery builds the publisher view; every selected rule judges it.
+3. Suppressions, per-file ignores and severities turn findings into violations.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pathspec
+
+from .config import Config
+from .facts import ModuleFacts, extract
+from .files import collect_files
+from .ftypes import FileError, Finding, RunResult, Violation
+from .project import Project, discover, module_name_for
+from .registry import RULES_BY_ID
+from .rule import Rule
+
+
+def _pattern_regex(patterns: Iterable[str]) -> str:
+    return "|".join(fnmatch.translate(p).removeprefix("(?s:").removesuffix(")\\Z") for p in patterns)
+
+
+def candidate_regex(config: Config) -> re.Pattern[bytes]:
+    """Bytes that a file must contain to possibly hold a client class or a builder."""
+    publish = _pattern_regex(config.publish_methods)
+    alternatives = [rf"def\s+(?:{publish})\s*\(", r"class\s+\w*Builder\b", r"def\s+build\s*\("]
+    if config.client_classes:
+        alternatives.append(rf"class\s+(?:{_pattern_regex(config.client_classes)})\b")
+    return re.compile("|".join(alternatives).encode())
+
+
+def selected_rules(config: Config) -> list[Rule]:
+    select = {r.upper() for r in config.select} or {"ALL"}
+    ignore = {r.upper() for r in config.ignore}
+    return [
+        rule()
+        for rule_id, rule in sorted(RULES_BY_ID.items())
+        if ("ALL" in select or rule_id in select) and rule_id not in ignore
+    ]
+
+
+def describe_error(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "too deeply nested to parse (RecursionError)"
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+class Loader:
+    """Reads and parses one module, recording failures instead of raising."""
+
+    def __init__(self) -> None:
+        self.errors: dict[Path, FileError] = {}
+        self.parsed = 0
+
+    def __call__(self, path: Path, module_name: str) -> ModuleFacts | None:
+        try:
+            source = path.read_bytes()
+        except OSError as exc:
+            self.errors[path] = FileError(path, f"cannot read: {exc.strerror or exc}")
+            return None
+        return self.parse(path, module_name, source)
+
+    def parse(self, path: Path, module_name: str, source: bytes) -> ModuleFacts | None:
+        self.parsed += 1
+        try:
+            facts, _module = extract(path, module_name, source)
+        except Exception as exc:  # noqa: BLE001 - any failure on a strange target file is a per-file error
+            self.errors[path] = FileError(path, f"cannot parse: {describe_error(exc)}")
+            return None
+        except RecursionError as exc:
+            self.errors[path] = FileError(path, f"cannot parse: {describe_error(exc)}")
+            return None
+        return facts
+
+
+def _per_file_ignored(config: Config) -> list[tuple[pathspec.PathSpec, set[str]]]:
+    return [
+        (pathspec.PathSpec.from_lines("gitwildmatch", [pattern]), {r.upper() for r in ids})
+        for pattern, ids in config.per_file_ignores.items()
+    ]
+
+
+def _relative_to_config(path: Path, config: Config) -> str:
+    base = config.source.parent if config.source is not None else Path.cwd()
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def to_violations(
+    findings: Sequence[tuple[Rule, Finding]], modules: dict[Path, ModuleFacts], config: Config
+) -> list[Violation]:
+    per_file = _per_file_ignored(config)
+    violations: dict[tuple[Path, int, int, str], Violation] = {}
+    for rule, finding in findings:
+        facts = modules.get(finding.path)
+        if facts is not None:
+            suppressed = dict(facts.suppressions).get(finding.line)
+            if suppressed is not None and (not suppressed or rule.id in suppressed):
+                continue
+        if per_file:
+            relative = _relative_to_config(finding.path, config)
+            if any(spec.match_file(relative) and (rule.id in ids or "ALL" in ids) for spec, ids in per_file):
+                continue
+        key = (finding.path, finding.line, finding.column, rule.id)
+        violations.setdefault(
+            key,
+            Violation(
+                finding.path, finding.line, finding.column, rule.id, rule.check, finding.message, rule.severity, rule.fixable
+            ),
+        )
+    return sorted(violations.values(), key=lambda v: (v.path.as_posix(), v.line, v.column, v.rule))
+
+
+def run(paths: Sequence[Path], config: Config) -> RunResult:
+    files = collect_files(paths, config.exclude)
+    index = {module_name_for(path): path for path in files}
+    loader = Loader()
+    project = Project(index, loader, config)
+    screen = candidate_regex(config)
+    for name, path in index.items():
+        try:
+            source = path.read_bytes()
+        except OSError as exc:
+            loader.errors[path] = FileError(path, f"cannot read: {exc.strerror or exc}")
+            continue
+        if screen.search(source):
+            facts = loader.parse(path, name, source)
+            if facts is not None:
+                project.add(facts)
+    publisher = discover(project)
+    findings: list[tuple[Rule, Finding]] = []
+    if publisher.clients:
+        for rule in selected_rules(config):
+            findings.extend((rule, finding) for finding in rule.evaluate(publisher))
+    modules = {facts.path: facts for facts in project.modules.values()}
+    return RunResult(
+        violations=tuple(to_violations(findings, modules, config)),
+        errors=tuple(sorted(loader.errors.values(), key=lambda e: e.path.as_posix())),
+        files_scanned=len(files),
+        files_parsed=loader.parsed,
+        publisher_found=bool(publisher.clients),
+        clients=tuple(sorted({f"{c.klass.module.path.as_posix()}:{c.klass.fact.name}" for c in publisher.clients})),
+    )

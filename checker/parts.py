@@ -1,0 +1,667 @@
+"""Analyses over the publisher view that rules share: the parts of the recipe.
+
+Each analysis is computed once per run and memoised on the ``Publisher``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from .facts import AttrAssignFact, CallFact, DecoratorFact, ExceptFact, ModuleFacts, StatusCompareFact
+from .project import (
+    APPEND_METHODS,
+    ASYNC_QUEUE_TYPES,
+    DEQUE_TYPES,
+    ENQUEUE_METHODS,
+    EXECUTOR_TYPES,
+    LIST_TYPES,
+    QUEUE_TYPES,
+    THREAD_TYPES,
+    UNBOUNDED_QUEUE_TYPES,
+    Client,
+    Func,
+    Hop,
+    Klass,
+    Publisher,
+    is_callback_name,
+    matches,
+)
+
+T = TypeVar("T")
+
+
+def memo(fn: Callable[[Publisher], T]) -> Callable[[Publisher], T]:
+    def wrapper(publisher: Publisher) -> T:
+        if fn.__name__ not in publisher.cache:
+            publisher.cache[fn.__name__] = fn(publisher)
+        return publisher.cache[fn.__name__]  # type: ignore[return-value]
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def chain_text(publish: Func, chain: tuple[Hop, ...]) -> str:
+    names = [publish.fact.name] + [hop.call.callee.rsplit(".", 1)[-1] for hop in chain]
+    return " → ".join(names)
+
+
+# ---------------------------------------------------------------------------
+# The publish path: enqueue sites, buffers, blocking calls
+
+
+@dataclass(frozen=True, slots=True)
+class EnqueueSite:
+    client: Client
+    publish: Func
+    func: Func  # the function making the enqueue call
+    call: CallFact
+    chain: tuple[Hop, ...]
+
+    @property
+    def handlers(self) -> tuple[ExceptFact, ...]:
+        """Every except clause around the enqueue, in the function and up the chain."""
+        return (*self.call.handlers, *(h for hop in self.chain for h in hop.call.handlers))
+
+
+@memo
+def enqueue_sites(publisher: Publisher) -> list[EnqueueSite]:
+    project = publisher.project
+    sites: list[EnqueueSite] = []
+    seen: set[tuple[str, int]] = set()
+    for client in publisher.clients:
+        for publish in client.publish_methods:
+            for func, chain in project.walk(publish):
+                for call in func.fact.calls:
+                    is_put = call.method in ENQUEUE_METHODS and bool(call.receiver)
+                    is_append = call.method in APPEND_METHODS and call.receiver.startswith("self.")
+                    if (is_put or is_append) and (str(func.module.path), call.line) not in seen:
+                        seen.add((str(func.module.path), call.line))
+                        sites.append(EnqueueSite(client, publish, func, call, chain))
+    return sites
+
+
+@dataclass(frozen=True, slots=True)
+class Buffer:
+    kind: str  # "queue", "simple", "deque", "list", "asyncio", "unknown"
+    type_name: str | None
+    owner: Func | None  # the function that constructs it
+    construction: CallFact | None
+    assignment: AttrAssignFact | None
+
+    @property
+    def line(self) -> int | None:
+        if self.construction is not None:
+            return self.construction.line
+        return self.assignment.line if self.assignment is not None else None
+
+
+def _kind(type_name: str | None, is_put: bool) -> str:
+    if type_name in QUEUE_TYPES:
+        return "queue"
+    if type_name in UNBOUNDED_QUEUE_TYPES:
+        return "simple"
+    if type_name in DEQUE_TYPES:
+        return "deque"
+    if type_name in LIST_TYPES:
+        return "list"
+    if type_name in ASYNC_QUEUE_TYPES:
+        return "asyncio"
+    return "unknown"
+
+
+def buffer_of(publisher: Publisher, site: EnqueueSite) -> Buffer:
+    project = publisher.project
+    receiver = site.call.receiver
+    type_name = project.receiver_type(site.func, receiver)
+    if type_name is not None and "." in type_name and type_name not in QUEUE_TYPES:
+        klass = project.find_class(type_name)
+        if klass is not None and project.is_subclass(klass, QUEUE_TYPES):
+            type_name = "queue.Queue"
+    kind = _kind(type_name, site.call.method in ENQUEUE_METHODS)
+    owner: Func | None = None
+    construction: CallFact | None = None
+    assignment: AttrAssignFact | None = None
+    parts = receiver.split(".")
+    klass = project.class_of(site.func)
+    if parts[0] == "self" and len(parts) == 2 and klass is not None:
+        for method in project.methods(klass).values():
+            for assign in method.fact.attr_assigns:
+                if assign.target == receiver and assignment is None:
+                    owner, assignment = method, assign
+                    construction = next(
+                        (c for c in method.fact.calls if c.assigned_to == receiver and c.line == assign.line), None
+                    )
+    return Buffer(kind, type_name, owner, construction, assignment)
+
+
+BLOCKING_BUILTINS = {"open": "open() (file I/O)", "input": "input()"}
+SLEEPS = frozenset({"time.sleep"})
+
+
+def blocking_reason(publisher: Publisher, func: Func, call: CallFact) -> str | None:
+    """Why ``call`` can block the caller's thread, or None."""
+    project = publisher.project
+    name = project.external_name(func, call)
+    method = call.method
+    if name in SLEEPS:
+        return "time.sleep()"
+    if project.is_http_call(func, call):
+        return f"HTTP I/O ({call.callee}())"
+    if call.callee in BLOCKING_BUILTINS and name == call.callee:
+        return BLOCKING_BUILTINS[call.callee]
+    if name.startswith("subprocess."):
+        return f"{name}()"
+    if name.startswith("socket.") and method in {"connect", "sendall", "recv", "create_connection"}:
+        return f"{name}() (socket I/O)"
+    if method == "join" and call.receiver and not call.args[:1] and not name.startswith(("os.path", "posixpath", "str")):
+        return f"{call.callee}() (waits for a thread or queue)"
+    if method == "put" and call.receiver and not _non_blocking_put(call):
+        receiver_type = project.receiver_type(func, call.receiver)
+        if receiver_type not in LIST_TYPES:
+            return f"{call.callee}() (blocking put: waits while the queue is full)"
+    if method == "wait" and call.receiver:
+        receiver_type = project.receiver_type(func, call.receiver) or ""
+        if receiver_type.startswith(("threading.", "asyncio.")):
+            return f"{call.callee}() (waits on {receiver_type})"
+    if method == "result" and call.receiver and not call.args and call.keyword("timeout") is None:
+        receiver_type = project.receiver_type(func, call.receiver) or ""
+        if "Future" in receiver_type:
+            return f"{call.callee}() (waits for a future)"
+    return None
+
+
+def _non_blocking_put(call: CallFact) -> bool:
+    if call.method == "put_nowait":
+        return True
+    block = call.keyword("block")
+    if block is None and len(call.args) >= 2:
+        block = call.args[1]
+    return block == "False"
+
+
+@dataclass(frozen=True, slots=True)
+class BlockingCall:
+    publish: Func
+    func: Func
+    call: CallFact
+    chain: tuple[Hop, ...]
+    reason: str
+
+
+@memo
+def blocking_calls(publisher: Publisher) -> list[BlockingCall]:
+    found: list[BlockingCall] = []
+    seen: set[tuple[str, int, int]] = set()
+    for client in publisher.clients:
+        for publish in client.publish_methods:
+            for func, chain in publisher.project.walk(publish):
+                for call in func.fact.calls:
+                    if call.offthread:
+                        continue
+                    reason = blocking_reason(publisher, func, call)
+                    key = (str(func.module.path), call.line, call.column)
+                    if reason and key not in seen:
+                        seen.add(key)
+                        found.append(BlockingCall(publish, func, call, chain, reason))
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Worker threads
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadSite:
+    func: Func | None  # the creating function (None for a Thread subclass finding)
+    klass: Klass | None  # the Thread subclass, when it is one
+    call: CallFact | None
+    daemon: bool
+    kind: str  # "thread", "subclass", "executor"
+
+
+def _made_daemon_later(publisher: Publisher, func: Func, target: str | None) -> bool:
+    if not target:
+        return False
+    functions = [func]
+    klass = publisher.project.class_of(func)
+    if target.startswith("self.") and klass is not None:
+        functions = list(publisher.project.methods(klass).values())
+    for fn in functions:
+        for assign in fn.fact.attr_assigns:
+            if assign.target == f"{target}.daemon" and assign.value == "True":
+                return True
+        for call in fn.fact.calls:
+            if call.callee == f"{target}.setDaemon" and call.args[:1] == ("True",):
+                return True
+    return False
+
+
+def _subclass_is_daemon(publisher: Publisher, klass: Klass) -> bool:
+    project = publisher.project
+    for current in (klass, *project.bases(klass)):
+        if dict(current.fact.class_attrs).get("daemon") == "True":
+            return True
+        for method in project.own_methods(current):
+            for call in method.fact.calls:
+                is_init = call.callee == "super().__init__" or (
+                    call.method == "__init__" and call.resolved.rsplit(".", 1)[0] in THREAD_TYPES
+                )
+                if is_init and call.keyword("daemon") == "True":
+                    return True
+                if call.callee == "self.setDaemon" and call.args[:1] == ("True",):
+                    return True
+            for assign in method.fact.attr_assigns:
+                if assign.target == "self.daemon" and assign.value == "True":
+                    return True
+    return False
+
+
+@memo
+def thread_sites(publisher: Publisher) -> list[ThreadSite]:
+    project = publisher.project
+    sites: list[ThreadSite] = []
+    subclasses: dict[tuple[str, str], Klass] = {}
+    creations: dict[tuple[str, str], list[bool]] = {}
+    for func in publisher.functions():
+        for call in func.fact.calls:
+            name = project.external_name(func, call)
+            if name in THREAD_TYPES:
+                daemon = call.keyword("daemon") == "True" or _made_daemon_later(publisher, func, call.assigned_to)
+                sites.append(ThreadSite(func, None, call, daemon, "thread"))
+            elif name in EXECUTOR_TYPES:
+                sites.append(ThreadSite(func, None, call, False, "executor"))
+            elif "." in call.resolved:
+                klass = project.find_class(call.resolved)
+                if klass is not None and project.is_subclass(klass, THREAD_TYPES):
+                    subclasses[klass.key] = klass
+                    made = call.keyword("daemon") == "True" or _made_daemon_later(publisher, func, call.assigned_to)
+                    creations.setdefault(klass.key, []).append(made)
+    for klass in publisher.reach_classes.values():
+        if project.is_subclass(klass, THREAD_TYPES):
+            subclasses.setdefault(klass.key, klass)
+    for key, klass in subclasses.items():
+        made = creations.get(key, [])
+        daemon = _subclass_is_daemon(publisher, klass) or (bool(made) and all(made))
+        sites.append(ThreadSite(None, klass, None, daemon, "subclass"))
+    return sites
+
+
+# ---------------------------------------------------------------------------
+# Delivery: sending, retrying, classifying
+
+
+@memo
+def send_functions(publisher: Publisher) -> list[tuple[Func, CallFact]]:
+    project = publisher.project
+    found = []
+    for func in publisher.functions():
+        for call in func.fact.calls:
+            if project.is_http_call(func, call):
+                found.append((func, call))
+                break
+    return sorted(found, key=lambda item: (str(item[0].module.path), item[0].fact.line))
+
+
+EXPONENTIAL_NAMES = frozenset(
+    {
+        "backoff.expo",
+        "backoff._wait_gen.expo",
+        "tenacity.wait_exponential",
+        "tenacity.wait_random_exponential",
+        "tenacity.wait_exponential_jitter",
+        "tenacity.wait.wait_exponential",
+        "tenacity.wait.wait_random_exponential",
+    }
+)
+RETRY_DECORATORS = frozenset({"backoff.on_exception", "backoff.on_predicate", "tenacity.retry", "retrying.retry"})
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    kind: str  # "loop", "decorator", "urllib3"
+    func: Func
+    line: int
+    column: int
+    exponential: bool
+    respects_retry_after: bool = False
+
+
+def _reaches(publisher: Publisher, func: Func, predicate: Callable[[Func, CallFact], bool], depth: int) -> bool:
+    for reached, _chain in publisher.project.walk(func, max_depth=depth):
+        if any(predicate(reached, call) for call in reached.fact.calls):
+            return True
+    return False
+
+
+def _is_wait(publisher: Publisher, func: Func, call: CallFact) -> bool:
+    name = publisher.project.external_name(func, call)
+    if name in SLEEPS or call.method == "sleep":
+        return True
+    return call.method == "wait" and bool(call.args or call.keywords)
+
+
+def _exponential_near(publisher: Publisher, func: Func) -> bool:
+    for reached, _chain in publisher.project.walk(func, max_depth=3):
+        if reached.fact.has_exponential_math or reached.fact.names & EXPONENTIAL_NAMES:
+            return True
+    return False
+
+
+@memo
+def retries(publisher: Publisher) -> list[Retry]:
+    project = publisher.project
+    found: list[Retry] = []
+    senders = {func.key for func, _ in send_functions(publisher)}
+
+    def sends(fn: Func, call: CallFact) -> bool:
+        if project.is_http_call(fn, call):
+            return True
+        target = project.resolve_call(fn, call)
+        return target is not None and (
+            target.key in senders or _reaches(publisher, target, project.is_http_call, depth=3)
+        )
+
+    for func in publisher.functions():
+        for decorator in func.fact.decorators:
+            if decorator.name in RETRY_DECORATORS or decorator.name.endswith((".on_exception", ".retry")):
+                exponential = bool(func.fact.names & EXPONENTIAL_NAMES) or any(
+                    "expo" in value for value in (*decorator.args, *(v for _, v in decorator.keywords))
+                )
+                found.append(Retry("decorator", func, decorator.line, decorator.column, exponential))
+        for call in func.fact.calls:
+            if call.method == "Retry" and call.resolved.startswith(("urllib3", "requests")):
+                factor = call.keyword("backoff_factor")
+                exponential = factor is not None and factor not in ("0", "0.0")
+                respects = call.keyword("respect_retry_after_header") != "False"
+                found.append(Retry("urllib3", func, call.line, call.column, exponential, respects))
+        loop_sends = [c for c in func.fact.calls if c.in_loop and sends(func, c)]
+        if not loop_sends:
+            continue
+        waits = [c for c in func.fact.calls if c.in_loop and _is_wait(publisher, func, c)]
+        if not waits:
+            waits = [
+                c
+                for c in func.fact.calls
+                if c.in_loop
+                and (target := project.resolve_call(func, c)) is not None
+                and _reaches(publisher, target, lambda f, c2: _is_wait(publisher, f, c2), depth=2)
+            ]
+        if waits:
+            wait = waits[0]
+            found.append(Retry("loop", func, wait.line, wait.column, _exponential_near(publisher, func)))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    functions: list[Func]
+    compares: list[tuple[Func, StatusCompareFact]]
+    uses_ok: bool
+    raise_for_status: bool
+
+    @property
+    def primary(self) -> Func | None:
+        if not self.functions:
+            return None
+        return max(self.functions, key=lambda f: sum(1 for g, _ in self.compares if g.key == f.key))
+
+    def values(self, *ops: str) -> set[int]:
+        return {c.value for _, c in self.compares if c.op in ops}
+
+    @property
+    def success_range(self) -> bool:
+        return bool(
+            self.uses_ok
+            or self.raise_for_status
+            or self.values("<") & {300, 400}
+            or self.values("<=") & {299, 399}
+            or self.values("class") & {200, 300}
+            or (self.values(">=") & {200} and self.values("<") & {300, 400, 600})
+        )
+
+    @property
+    def success_codes(self) -> set[int]:
+        return {v for v in self.values("==", "in", "!=", "not in") if 200 <= v < 400}
+
+    @property
+    def handles_5xx(self) -> bool:
+        return bool(
+            self.values(">=") & {500}
+            or self.values(">") & {499}
+            or self.values("class") & {500}
+            or {v for v in self.values("==", "in") if 500 <= v <= 599}
+        )
+
+    @property
+    def handles_4xx(self) -> bool:
+        return bool(
+            self.values(">=") & {400}
+            or self.values(">") & {399}
+            or self.values("<") & {500}
+            or self.values("<=") & {499}
+            or self.values("class") & {400}
+        )
+
+    def has(self, code: int) -> bool:
+        return code in self.values("==", "!=", "in", "not in")
+
+    def first(self, code: int) -> tuple[Func, StatusCompareFact] | None:
+        return next(((f, c) for f, c in self.compares if c.value == code), None)
+
+
+@memo
+def classification(publisher: Publisher) -> Classification:
+    functions: list[Func] = []
+    compares: list[tuple[Func, StatusCompareFact]] = []
+    uses_ok = False
+    raise_for_status = False
+    for func in publisher.functions():
+        has_status = bool(func.fact.status_compares)
+        if has_status:
+            compares.extend((func, c) for c in func.fact.status_compares)
+        if "ok" in func.fact.attributes and ("status_code" in func.fact.attributes or has_status):
+            uses_ok = True
+        if any(call.method == "raise_for_status" for call in func.fact.calls):
+            raise_for_status = True
+            has_status = True
+        if has_status:
+            functions.append(func)
+    functions.sort(key=lambda f: (str(f.module.path), f.fact.line))
+    return Classification(functions, compares, uses_ok, raise_for_status)
+
+
+@memo
+def reads_retry_after(publisher: Publisher) -> bool:
+    if any(retry.kind == "urllib3" and retry.respects_retry_after for retry in retries(publisher)):
+        return True
+    return any("retry-after" in func.fact.strings for func in publisher.functions())
+
+
+# ---------------------------------------------------------------------------
+# Error callbacks
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackCall:
+    func: Func
+    call: CallFact
+
+
+def _offthread_functions(publisher: Publisher) -> set[tuple[str, str]]:
+    project = publisher.project
+    roots: list[Func] = []
+    for func in publisher.functions():
+        for call in func.fact.calls:
+            if call.method in ("Thread", "Timer") or project.external_name(func, call) in THREAD_TYPES:
+                target = call.keyword("target") or (call.args[1] if call.method == "Timer" and len(call.args) > 1 else None)
+                if target:
+                    referenced = project.reference(func, target)
+                    if referenced is not None:
+                        roots.append(referenced)
+            if call.method in {"submit", "run_in_executor", "apply_async"} and call.args:
+                referenced = project.reference(func, call.args[-1] if call.method == "run_in_executor" else call.args[0])
+                if referenced is not None:
+                    roots.append(referenced)
+    found: set[tuple[str, str]] = set()
+    for root in roots:
+        for reached, _chain in project.walk(root, max_depth=4):
+            found.add(reached.key)
+    return found
+
+
+@memo
+def callback_calls(publisher: Publisher) -> list[CallbackCall]:
+    """Error callbacks invoked directly on the calling (worker) thread."""
+    project = publisher.project
+    offthread = _offthread_functions(publisher)
+    found = []
+    for func in publisher.functions():
+        if func.key in offthread:
+            continue
+        klass = project.class_of(func)
+        methods = project.methods(klass) if klass is not None else {}
+        for call in func.fact.calls:
+            parts = call.callee.split(".")
+            if len(parts) == 2 and parts[0] == "self" and is_callback_name(parts[1]) and parts[1] not in methods:
+                if not call.offthread:
+                    found.append(CallbackCall(func, call))
+    return found
+
+
+@memo
+def has_error_callback(publisher: Publisher) -> bool:
+    for func in publisher.functions():
+        if any(is_callback_name(p.name) for p in func.fact.params):
+            return True
+        if any(is_callback_name(a.target.split(".")[-1]) for a in func.fact.attr_assigns if a.target.startswith("self.")):
+            return True
+    for builder in builders(publisher):
+        if any(is_callback_name(name) or name == "on_error" for name in builder.fact.methods):
+            return True
+    return False
+
+
+@memo
+def untimed_callback_waits(publisher: Publisher) -> list[tuple[Func, CallFact]]:
+    """``thread.join()`` / ``future.result()`` without a timeout on a thread that runs a callback."""
+    project = publisher.project
+    found = []
+    for func in publisher.functions():
+        spawned: set[str] = set()
+        for call in func.fact.calls:
+            target_text = call.keyword("target") if call.method == "Thread" else (call.args[0] if call.method == "submit" and call.args else None)
+            if not target_text or not call.assigned_to:
+                continue
+            referenced = project.reference(func, target_text)
+            if referenced is None:
+                continue
+            if any(
+                is_callback_name(c.callee.split(".")[-1]) for reached, _ in project.walk(referenced, 3) for c in reached.fact.calls
+            ):
+                spawned.add(call.assigned_to)
+        for call in func.fact.calls:
+            if call.receiver in spawned and call.method in ("join", "result", "wait") and not call.args and not call.keywords:
+                found.append((func, call))
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Builders and models
+
+
+@memo
+def builders(publisher: Publisher) -> list[Klass]:
+    project = publisher.project
+    client_names = {client.klass.qualified for client in publisher.clients}
+    found: dict[tuple[str, str], Klass] = {}
+    for facts in list(project.modules.values()):
+        for klass_fact in facts.classes:
+            klass = Klass(facts, klass_fact)
+            if klass_fact.name.endswith("Builder"):
+                found[klass.key] = klass
+            elif "build" in klass_fact.methods:
+                build = project.methods(klass).get("build")
+                if build is not None and any(
+                    (constructed := project.find_class(c.resolved) if "." in c.resolved else None) is not None
+                    and constructed.qualified in client_names
+                    for c in build.fact.calls
+                ):
+                    found[klass.key] = klass
+    return list(found.values())
+
+
+def is_setter(func: Func) -> bool:
+    name = func.fact.name
+    if name.startswith("_") or name.startswith("build") or func.fact.is_static:
+        return False
+    return not any(d.name.endswith(("property", ".setter", "abstractmethod")) for d in func.fact.decorators)
+
+
+DATACLASS_DECORATORS = ("dataclass", "dataclasses.dataclass", "pydantic.dataclasses.dataclass")
+ATTRS_MUTABLE = frozenset({"attr.s", "attr.attrs", "attrs.define", "attr.define", "attrs.mutable", "attr.mutable", "attr.attributes"})
+
+
+def model_decorator(klass: Klass) -> DecoratorFact | None:
+    """The decorator that makes ``klass`` a data model (dataclass / attrs), if any."""
+    for decorator in klass.fact.decorators:
+        if decorator.name in DATACLASS_DECORATORS or decorator.name.endswith(".dataclass"):
+            return decorator
+        if decorator.name in ATTRS_MUTABLE:
+            return decorator
+    return None
+
+
+@memo
+def model_classes(publisher: Publisher) -> list[Klass]:
+    """Dataclasses in publisher modules and those the publisher modules import from the project."""
+    project = publisher.project
+    found: dict[tuple[str, str], Klass] = {}
+    for facts in part_modules(publisher).values():
+        for klass_fact in facts.classes:
+            klass = Klass(facts, klass_fact)
+            if model_decorator(klass) is not None:
+                found[klass.key] = klass
+        for _local, qualified in facts.imports:
+            if qualified.split(".")[0] in ("typing", "dataclasses", "collections", "abc", "enum"):
+                continue
+            imported = project.find_class(qualified)
+            if imported is not None and model_decorator(imported) is not None:
+                found[imported.key] = imported
+    return list(found.values())
+
+
+# ---------------------------------------------------------------------------
+# Where the parts live
+
+
+@memo
+def part_modules(publisher: Publisher) -> dict[str, ModuleFacts]:
+    modules: dict[str, ModuleFacts] = {}
+
+    def add(func_or_class: Func | Klass | None) -> None:
+        if func_or_class is not None:
+            modules[str(func_or_class.module.path)] = func_or_class.module
+
+    for client in publisher.clients:
+        add(client.klass)
+    for site in enqueue_sites(publisher):
+        add(site.func)
+    for thread in thread_sites(publisher):
+        add(thread.func)
+        add(thread.klass)
+    for func, _call in send_functions(publisher):
+        add(func)
+    for retry in retries(publisher):
+        add(retry.func)
+    for func in classification(publisher).functions:
+        add(func)
+    for builder in builders(publisher):
+        add(builder)
+    return modules
+
+
+def client_method(publisher: Publisher, client: Client, patterns: tuple[str, ...]) -> list[Func]:
+    return [m for name, m in publisher.project.methods(client.klass).items() if matches(name, patterns)]

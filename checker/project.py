@@ -1,0 +1,495 @@
+"""The project-level view: where the publisher's parts live, across modules.
+
+``Project`` holds the facts of every parsed module and loads more on demand (a module is
+parsed only when a resolution needs it). ``discover()`` finds the client classes and the
+set of functions they reach; rules query that ``Publisher`` view.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Config
+from .facts import CallFact, ClassFact, FunctionFact, ModuleFacts
+
+QUEUE_TYPES = frozenset(
+    {
+        "queue.Queue",
+        "queue.LifoQueue",
+        "queue.PriorityQueue",
+        "multiprocessing.Queue",
+        "multiprocessing.JoinableQueue",
+        "multiprocessing.queues.Queue",
+    }
+)
+UNBOUNDED_QUEUE_TYPES = frozenset({"queue.SimpleQueue", "multiprocessing.SimpleQueue"})
+DEQUE_TYPES = frozenset({"collections.deque"})
+LIST_TYPES = frozenset({"builtins.list", "list"})
+ASYNC_QUEUE_TYPES = frozenset({"asyncio.Queue", "asyncio.queues.Queue"})
+THREAD_TYPES = frozenset({"threading.Thread", "threading.Timer"})
+EXECUTOR_TYPES = frozenset({"concurrent.futures.ThreadPoolExecutor", "concurrent.futures.thread.ThreadPoolExecutor"})
+ENQUEUE_METHODS = frozenset({"put", "put_nowait"})
+APPEND_METHODS = frozenset({"append", "appendleft", "extend", "insert"})
+HTTP_PACKAGES = ("requests.", "httpx.", "urllib3.", "http.client.", "aiohttp.", "urllib.request.")
+HTTP_METHODS = frozenset(
+    {"post", "get", "put", "patch", "delete", "request", "send", "urlopen", "head", "options", "getresponse", "stream"}
+)
+CALLBACK_NAMES = frozenset({"on_error", "error_handler", "on_failure", "on_exception", "error_hook", "on_error_callback"})
+MAX_DEPTH = 8
+
+
+def is_callback_name(name: str) -> bool:
+    lowered = name.lower().lstrip("_")
+    return "callback" in lowered or lowered in CALLBACK_NAMES
+
+
+def module_name_for(path: Path) -> str:
+    """Dotted module name: the file's stem under every enclosing package folder."""
+    parts = [] if path.name == "__init__.py" else [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").is_file() and folder.name:
+        parts.insert(0, folder.name)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    return ".".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Func:
+    """A function together with the module that holds it."""
+
+    module: ModuleFacts
+    fact: FunctionFact
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (str(self.module.path), self.fact.qualname)
+
+    @property
+    def label(self) -> str:
+        return f"{self.fact.qualname}()"
+
+
+@dataclass(frozen=True, slots=True)
+class Klass:
+    module: ModuleFacts
+    fact: ClassFact
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (str(self.module.path), self.fact.qualname)
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.module.module}.{self.fact.qualname}" if self.module.module else self.fact.qualname
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One step of a call chain: the call made and the function it reached (if in project)."""
+
+    caller: Func
+    call: CallFact
+
+
+class Project:
+    def __init__(self, paths: dict[str, Path], load: Callable[[Path, str], ModuleFacts | None], config: Config) -> None:
+        self.paths = paths  # module name -> file
+        self._load = load
+        self.config = config
+        self.modules: dict[str, ModuleFacts] = {}
+        self._missing: set[str] = set()
+        self._attr_type_cache: dict[tuple[tuple[str, str], str], str | None] = {}
+
+    # -- modules and symbols ----------------------------------------------
+
+    def add(self, facts: ModuleFacts) -> None:
+        self.modules[facts.module] = facts
+
+    def module(self, name: str) -> ModuleFacts | None:
+        if name in self.modules:
+            return self.modules[name]
+        if name in self._missing:
+            return None
+        path = self.paths.get(name)
+        if path is None:
+            path = self._by_suffix(name)
+        facts = self._load(path, name) if path is not None else None
+        if facts is None:
+            self._missing.add(name)
+            return None
+        self.modules[name] = facts
+        return facts
+
+    def _by_suffix(self, name: str) -> Path | None:
+        """``activity_publisher.models`` may live in folder ``reference_impl/``: match the tail."""
+        parts = name.split(".")
+        for start in range(1, len(parts)):
+            tail = ".".join(parts[start:])
+            matches = [p for m, p in self.paths.items() if m == tail or m.endswith("." + tail)]
+            if len(matches) == 1:
+                return matches[0]
+        return None
+
+    def _split(self, qualified: str) -> Iterator[tuple[ModuleFacts, str]]:
+        parts = qualified.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module_name = ".".join(parts[:cut])
+            if module_name in self.modules or module_name in self.paths or self._by_suffix(module_name):
+                facts = self.module(module_name)
+                if facts is not None:
+                    yield facts, ".".join(parts[cut:])
+                    return
+
+    def find_class(self, qualified: str, _depth: int = 0) -> Klass | None:
+        for facts, rest in self._split(qualified):
+            for klass in facts.classes:
+                if klass.qualname == rest:
+                    return Klass(facts, klass)
+            imported = dict(facts.imports).get(rest.split(".")[0])
+            if imported and _depth < 4 and imported != qualified:
+                return self.find_class(imported + rest[len(rest.split(".")[0]):], _depth + 1)
+        return None
+
+    def find_function(self, qualified: str, _depth: int = 0) -> Func | None:
+        for facts, rest in self._split(qualified):
+            fn = facts.function(rest)
+            if fn is not None:
+                return Func(facts, fn)
+            imported = dict(facts.imports).get(rest.split(".")[0])
+            if imported and _depth < 4 and imported != qualified:
+                return self.find_function(imported + rest[len(rest.split(".")[0]):], _depth + 1)
+        return None
+
+    def class_of(self, func: Func) -> Klass | None:
+        if func.fact.class_name is None:
+            return None
+        for klass in func.module.classes:
+            if klass.qualname == func.fact.class_name:
+                return Klass(func.module, klass)
+        return None
+
+    def bases(self, klass: Klass) -> list[Klass]:
+        """Project base classes, nearest first (a simple depth-first MRO)."""
+        found: list[Klass] = []
+        stack = [klass]
+        seen = {klass.key}
+        while stack:
+            current = stack.pop(0)
+            for base in current.fact.bases:
+                resolved = self.find_class(base)
+                if resolved is not None and resolved.key not in seen:
+                    seen.add(resolved.key)
+                    found.append(resolved)
+                    stack.append(resolved)
+        return found
+
+    def all_base_names(self, klass: Klass) -> set[str]:
+        names = set(klass.fact.bases)
+        for base in self.bases(klass):
+            names.update(base.fact.bases)
+        return names
+
+    def methods(self, klass: Klass) -> dict[str, Func]:
+        """Methods by name, own first, then inherited from project bases."""
+        found: dict[str, Func] = {}
+        for current in (klass, *self.bases(klass)):
+            prefix = current.fact.qualname + "."
+            for fn in current.module.functions:
+                if fn.class_name == current.fact.qualname and fn.qualname.startswith(prefix):
+                    found.setdefault(fn.name, Func(current.module, fn))
+        return found
+
+    def own_methods(self, klass: Klass) -> list[Func]:
+        return [Func(klass.module, fn) for fn in klass.module.functions if fn.class_name == klass.fact.qualname]
+
+    def is_subclass(self, klass: Klass, names: frozenset[str]) -> bool:
+        return bool(self.all_base_names(klass) & names)
+
+    # -- types ------------------------------------------------------------
+
+    def attr_type(self, klass: Klass, attr: str) -> str | None:
+        key = (klass.key, attr)
+        if key not in self._attr_type_cache:
+            self._attr_type_cache[key] = self._compute_attr_type(klass, attr)
+        return self._attr_type_cache[key]
+
+    def _compute_attr_type(self, klass: Klass, attr: str) -> str | None:
+        for current in (klass, *self.bases(klass)):
+            annotated = dict(current.fact.annotated_attrs).get(attr)
+            for fn in current.module.functions:
+                if fn.class_name != current.fact.qualname:
+                    continue
+                params = {p.name: p.annotation for p in fn.params}
+                for assign in fn.attr_assigns:
+                    if assign.target != f"self.{attr}":
+                        continue
+                    if assign.value_call:
+                        return assign.value_call
+                    if params.get(assign.value):
+                        return params[assign.value]
+                    local = dict(fn.local_types).get(assign.value)
+                    if local:
+                        return local
+            if annotated:
+                return annotated
+        return None
+
+    def receiver_type(self, func: Func, receiver: str) -> str | None:
+        """The type of ``self.x`` / a local / a module variable used as a call receiver."""
+        parts = receiver.split(".")
+        if parts[0] in ("self", "cls") and len(parts) == 2:
+            klass = self.class_of(func)
+            return self.attr_type(klass, parts[1]) if klass is not None else None
+        if len(parts) == 1:
+            local = dict(func.fact.local_types).get(parts[0])
+            if local:
+                return local
+            for param in func.fact.params:
+                if param.name == parts[0] and param.annotation:
+                    return param.annotation
+            return dict(func.module.module_types).get(parts[0])
+        return None
+
+    def external_name(self, func: Func, call: CallFact) -> str:
+        """``queue.Queue.put`` for ``self._q.put(...)`` when ``self._q`` is a Queue, etc."""
+        if call.receiver:
+            kind = self.receiver_type(func, call.receiver)
+            if kind:
+                return f"{kind}.{call.method}"
+        return call.resolved
+
+    # -- call resolution ----------------------------------------------------
+
+    def resolve_call(self, func: Func, call: CallFact) -> Func | None:
+        callee = call.callee
+        if not callee:
+            return None
+        parts = callee.split(".")
+        klass = self.class_of(func)
+        if parts[0] in ("self", "cls") and klass is not None:
+            if len(parts) == 2:
+                return self.methods(klass).get(parts[1])
+            if len(parts) == 3:
+                kind = self.attr_type(klass, parts[1])
+                target = self.find_class(kind) if kind else None
+                return self.methods(target).get(parts[2]) if target is not None else None
+            return None
+        if parts[0] == "super()" and klass is not None and len(parts) == 2:
+            for base in self.bases(klass):
+                method = self.methods(base).get(parts[1])
+                if method is not None:
+                    return method
+            return None
+        if len(parts) == 1:
+            for scope in (func.fact.qualname, func.fact.parent):
+                if scope:
+                    nested = func.module.function(f"{scope}.<locals>.{callee}")
+                    if nested is not None:
+                        return Func(func.module, nested)
+            local = func.module.function(callee)
+            if local is not None:
+                return Func(func.module, local)
+        if len(parts) == 2 and parts[0] not in dict(func.module.imports):
+            kind = self.receiver_type(func, parts[0])
+            target = self.find_class(kind) if kind else None
+            if target is not None:
+                return self.methods(target).get(parts[1])
+        resolved = call.resolved
+        found = self.find_function(resolved) if "." in resolved else None
+        if found is not None:
+            return found
+        constructed = self.find_class(resolved) if "." in resolved else None
+        if constructed is not None:
+            return self.methods(constructed).get("__init__")
+        return None
+
+    def constructed_class(self, func: Func, call: CallFact) -> Klass | None:
+        return self.find_class(call.resolved) if "." in call.resolved else None
+
+    def reference(self, func: Func, text: str) -> Func | None:
+        """The function a reference such as ``self._run`` or ``worker_loop`` names."""
+        fake = CallFact(text, _qualify(func.module, text), (), (), 0, 0, False, False, None, ())
+        return self.resolve_call(func, fake)
+
+    def walk(self, start: Func, max_depth: int = MAX_DEPTH) -> Iterator[tuple[Func, tuple[Hop, ...]]]:
+        """Every project function reachable from ``start`` with the chain of calls leading there."""
+        seen = {start.key}
+        frontier: list[tuple[Func, tuple[Hop, ...]]] = [(start, ())]
+        while frontier:
+            func, chain = frontier.pop(0)
+            yield func, chain
+            if len(chain) >= max_depth:
+                continue
+            for call in func.fact.calls:
+                target = self.resolve_call(func, call)
+                if target is not None and target.key not in seen:
+                    seen.add(target.key)
+                    frontier.append((target, (*chain, Hop(func, call))))
+
+    # -- classification helpers ----------------------------------------------
+
+    def is_http_call(self, func: Func, call: CallFact) -> bool:
+        name = self.external_name(func, call)
+        method = call.method
+        if name == "urllib.request.urlopen" or name.endswith(".urlopen"):
+            return True
+        if name.startswith(HTTP_PACKAGES) and method in HTTP_METHODS:
+            return True
+        receiver = call.receiver.rsplit(".", 1)[-1].lower()
+        if method in {"post", "request", "send"} and ("session" in receiver or receiver in {"http", "client", "_http"}):
+            return True
+        return any(fnmatch.fnmatchcase(method, pattern) for pattern in self.config.send_methods)
+
+
+def _qualify(module: ModuleFacts, name: str) -> str:
+    root, _, rest = name.partition(".")
+    imports = dict(module.imports)
+    if root in imports:
+        return imports[root] + (f".{rest}" if rest else "")
+    if module.module and root not in ("self", "cls"):
+        return f"{module.module}.{name}"
+    return name
+
+
+# ---------------------------------------------------------------------------
+# Discovery
+
+
+def matches(name: str, patterns: Iterable[str]) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
+
+
+@dataclass
+class Client:
+    klass: Klass
+    publish_methods: list[Func]
+
+    @property
+    def name(self) -> str:
+        return self.klass.fact.qualname
+
+
+@dataclass
+class Publisher:
+    """Everything the rules judge: clients and the project functions they reach."""
+
+    project: Project
+    clients: list[Client]
+    reach: dict[tuple[str, str], Func] = field(default_factory=dict)
+    reach_classes: dict[tuple[str, str], Klass] = field(default_factory=dict)
+    cache: dict[str, object] = field(default_factory=dict)  # analyses from parts.py, computed once
+
+    @property
+    def config(self) -> Config:
+        return self.project.config
+
+    def functions(self) -> Iterator[Func]:
+        return iter(self.reach.values())
+
+
+
+def _is_client_reach(project: Project, func: Func) -> bool:
+    """True when ``func`` (a publish method) reaches an enqueue or an HTTP send."""
+    if func.fact.is_abstract:
+        return False
+    for reached, _chain in project.walk(func, max_depth=5):
+        for call in reached.fact.calls:
+            if call.method in ENQUEUE_METHODS or project.is_http_call(reached, call):
+                return True
+            if call.method in APPEND_METHODS and call.receiver.startswith("self."):
+                return True
+    return False
+
+
+def _class_uses_concurrency_or_http(project: Project, klass: Klass) -> bool:
+    for method in project.methods(klass).values():
+        for reached, _chain in project.walk(method, max_depth=4):
+            for call in reached.fact.calls:
+                name = project.external_name(reached, call)
+                if name in THREAD_TYPES or name in EXECUTOR_TYPES or project.is_http_call(reached, call):
+                    return True
+                kind = project.find_class(call.resolved) if "." in call.resolved else None
+                if kind is not None and project.is_subclass(kind, THREAD_TYPES):
+                    return True
+                if call.method in ENQUEUE_METHODS:
+                    receiver_kind = project.receiver_type(reached, call.receiver) if call.receiver else None
+                    if receiver_kind in QUEUE_TYPES or receiver_kind in UNBOUNDED_QUEUE_TYPES:
+                        return True
+    return False
+
+
+def discover(project: Project) -> Publisher:
+    config = project.config
+    clients: list[Client] = []
+    for facts in list(project.modules.values()):
+        for klass_fact in facts.classes:
+            klass = Klass(facts, klass_fact)
+            configured = matches(klass_fact.name, config.client_classes) or matches(klass.qualified, config.client_classes)
+            publish = [
+                Func(facts, fn)
+                for fn in facts.functions
+                if fn.class_name == klass_fact.qualname and matches(fn.name, config.publish_methods)
+            ]
+            if configured:
+                clients.append(Client(klass, publish))
+                continue
+            live = [p for p in publish if _is_client_reach(project, p)]
+            if live and _class_uses_concurrency_or_http(project, klass):
+                clients.append(Client(klass, live))
+    publisher = Publisher(project, clients)
+    _compute_reach(publisher)
+    return publisher
+
+
+def _compute_reach(publisher: Publisher) -> None:
+    """Client methods, what they call, classes they build or store, thread targets: closed over."""
+    project = publisher.project
+    pending: list[Klass] = [client.klass for client in publisher.clients]
+    funcs: list[Func] = []
+    while pending or funcs:
+        while pending:
+            klass = pending.pop()
+            if klass.key in publisher.reach_classes:
+                continue
+            publisher.reach_classes[klass.key] = klass
+            funcs.extend(project.methods(klass).values())
+            for base in project.bases(klass):
+                pending.append(base)
+        if not funcs:
+            break
+        func = funcs.pop()
+        if func.key in publisher.reach:
+            continue
+        publisher.reach[func.key] = func
+        for call in func.fact.calls:
+            target = project.resolve_call(func, call)
+            if target is not None:
+                funcs.append(target)
+                owner = project.class_of(target)
+                if owner is not None and target.fact.name == "__init__":
+                    pending.append(owner)
+            for key, value in call.keywords:
+                if key == "target":
+                    referenced = project.reference(func, value)
+                    if referenced is not None:
+                        funcs.append(referenced)
+            if call.method in {"submit", "run_in_executor"} and call.args:
+                referenced = project.reference(func, call.args[-1] if call.method == "run_in_executor" else call.args[0])
+                if referenced is not None:
+                    funcs.append(referenced)
+        klass = project.class_of(func)
+        if klass is not None:
+            for assign in func.fact.attr_assigns:
+                if assign.target.startswith("self.") and assign.value_call:
+                    stored = project.find_class(assign.value_call) if "." in assign.value_call else None
+                    if stored is not None:
+                        pending.append(stored)
+        # Nested functions are reachable through their parent.
+        for fn in func.module.functions:
+            if fn.parent == func.fact.qualname:
+                funcs.append(Func(func.module, fn))

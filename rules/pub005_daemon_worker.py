@@ -1,0 +1,172 @@
+"""PUB005 — worker threads are daemon threads.
+
+What it checks: every thread the publisher starts is a daemon: ``Thread(..., daemon=True)``,
+``t.daemon = True`` or ``t.setDaemon(True)`` after construction, or for a ``Thread``
+subclass ``super().__init__(daemon=True)``, ``Thread.__init__(self, daemon=True)``,
+``self.daemon = True`` or ``daemon = True`` on the class. ``ThreadPoolExecutor`` threads
+are reported too: the interpreter joins them at exit. A publisher with no worker thread at
+all is reported at the client class.
+
+Why it matters: the interpreter waits for every non-daemon thread before it exits. A worker
+stuck in a retry against a dead collector then hangs deploys, CLI tools and test runs. The
+publisher should flush for a bounded time at exit (atexit) and let daemon workers die.
+
+Fix (safe): ``daemon=True`` is added to the ``Thread(...)`` call, or
+``super().__init__(daemon=True)`` to a subclass's ``__init__`` call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from publisher_check.ftypes import Finding, Severity
+from publisher_check.parts import thread_sites
+from publisher_check.project import Publisher
+from publisher_check.rule import Example, Rule
+
+
+class DaemonWorker(Rule):
+    __doc__ = __doc__
+    id: ClassVar[str] = "PUB005"
+    check: ClassVar[str] = "Daemon worker thread"
+    severity: ClassVar[Severity] = Severity.ERROR
+    fixable: ClassVar[bool] = True
+
+    def evaluate(self, publisher: Publisher) -> Iterator[Finding]:
+        sites = thread_sites(publisher)
+        for site in sites:
+            if site.daemon:
+                continue
+            if site.kind == "subclass" and site.klass is not None:
+                yield self.at_class(
+                    site.klass,
+                    f"thread class {site.klass.fact.name} is not a daemon: interpreter exit waits for it "
+                    "(pass daemon=True to super().__init__ or set self.daemon = True)",
+                )
+            elif site.func is not None and site.call is not None:
+                what = "ThreadPoolExecutor threads are joined at interpreter exit" if site.kind == "executor" else (
+                    f"{site.call.callee}() is not a daemon thread: interpreter exit waits for it (pass daemon=True)"
+                )
+                yield Finding(site.func.module.path, site.call.line, site.call.column, what)
+        if not any(site.kind in ("thread", "subclass") for site in sites):
+            for client in publisher.clients:
+                yield self.at_client(
+                    client,
+                    f"no worker thread found for {client.name} (looked for threading.Thread(...) calls and Thread subclasses)",
+                )
+
+    VALID: ClassVar[tuple[Example, ...]] = (
+        Example.of(
+            """
+            import queue
+            import threading
+
+            class Client:
+                def __init__(self) -> None:
+                    self._queue: queue.Queue[dict] = queue.Queue(maxsize=100)
+                    self._worker = threading.Thread(target=self._run, name="publisher", daemon=True)
+                    self._worker.start()
+
+                def publish(self, event: dict) -> None:
+                    self._queue.put_nowait(event)
+
+                def _run(self) -> None:
+                    while True:
+                        self._queue.get()
+                        self._queue.task_done()
+            """
+        ),
+        Example.of(
+            """
+            import queue
+            from threading import Thread
+
+            class Worker(Thread):
+                def __init__(self, events: "queue.Queue[dict]") -> None:
+                    super().__init__(name="worker")
+                    self.daemon = True
+                    self.events = events
+
+            class Client:
+                def __init__(self) -> None:
+                    self._queue: queue.Queue[dict] = queue.Queue(maxsize=100)
+                    self._worker = Worker(self._queue)
+
+                def publish(self, event: dict) -> None:
+                    self._queue.put_nowait(event)
+            """
+        ),
+    )
+    INVALID: ClassVar[tuple[Example, ...]] = (
+        Example.of(
+            """
+            import queue
+            import threading
+
+            class Client:
+                def __init__(self) -> None:
+                    self._queue: queue.Queue[dict] = queue.Queue(maxsize=100)
+                    self._worker = threading.Thread(target=self._run)  # expect: PUB005
+                    self._worker.start()
+
+                def publish(self, event: dict) -> None:
+                    self._queue.put_nowait(event)
+
+                def _run(self) -> None:
+                    pass
+            """,
+            fixed="""
+            import queue
+            import threading
+
+            class Client:
+                def __init__(self) -> None:
+                    self._queue: queue.Queue[dict] = queue.Queue(maxsize=100)
+                    self._worker = threading.Thread(target=self._run, daemon=True)  # expect: PUB005
+                    self._worker.start()
+
+                def publish(self, event: dict) -> None:
+                    self._queue.put_nowait(event)
+
+                def _run(self) -> None:
+                    pass
+            """,
+        ),
+        Example.of(
+            """
+            import queue
+            from threading import Thread
+
+            class Worker(Thread):  # expect: PUB005
+                def __init__(self, events: "queue.Queue[dict]") -> None:
+                    super().__init__(name="worker")
+                    self.events = events
+
+            class Client:
+                def __init__(self) -> None:
+                    self._queue: queue.Queue[dict] = queue.Queue(maxsize=100)
+                    self._worker = Worker(self._queue)
+
+                def publish(self, event: dict) -> None:
+                    self._queue.put_nowait(event)
+            """,
+            fixed="""
+            import queue
+            from threading import Thread
+
+            class Worker(Thread):  # expect: PUB005
+                def __init__(self, events: "queue.Queue[dict]") -> None:
+                    super().__init__(name="worker", daemon=True)
+                    self.events = events
+
+            class Client:
+                def __init__(self) -> None:
+                    self._queue: queue.Queue[dict] = queue.Queue(maxsize=100)
+                    self._worker = Worker(self._queue)
+
+                def publish(self, event: dict) -> None:
+                    self._queue.put_nowait(event)
+            """,
+        ),
+    )

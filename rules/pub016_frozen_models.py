@@ -1,0 +1,122 @@
+"""PUB016 — data models are immutable dataclasses.
+
+What it checks: every dataclass (``@dataclass``, ``@dataclasses.dataclass``, attrs
+``@attr.s``/``@define``) in a module that holds publisher parts, and every one such a
+module imports from the project, is frozen (``frozen=True``, or attrs ``@frozen``).
+Reported at the decorator.
+
+Why it matters: an event object is shared between the caller's thread and the worker. If the
+caller mutates it after ``publish()``, the worker sends something nobody published — a
+data race that shows up as corrupted audit records. Frozen models make that impossible.
+
+Fix (safe): ``frozen=True`` is added to the decorator (``@dataclass`` becomes
+``@dataclass(frozen=True)``). It is *unsafe* only in the sense that code assigning to
+fields will now raise — which is exactly what the rule wants surfaced; run the tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from publisher_check.ftypes import Finding, Severity
+from publisher_check.parts import model_classes, model_decorator
+from publisher_check.project import Publisher
+from publisher_check.rule import Example, Rule
+
+
+class FrozenModels(Rule):
+    __doc__ = __doc__
+    id: ClassVar[str] = "PUB016"
+    check: ClassVar[str] = "Immutable data models"
+    severity: ClassVar[Severity] = Severity.LOW
+    fixable: ClassVar[bool] = True
+
+    def evaluate(self, publisher: Publisher) -> Iterator[Finding]:
+        for klass in model_classes(publisher):
+            decorator = model_decorator(klass)
+            if decorator is None or decorator.keyword("frozen") == "True":
+                continue
+            yield Finding(
+                klass.module.path,
+                decorator.line,
+                decorator.column,
+                f"data model {klass.fact.name} is mutable: declare it with frozen=True",
+            )
+
+    VALID: ClassVar[tuple[Example, ...]] = (
+        Example.of(
+            """
+            import queue
+            from dataclasses import dataclass
+
+            @dataclass(frozen=True, slots=True)
+            class Event:
+                name: str
+
+            class Client:
+                def __init__(self) -> None:
+                    self._queue: queue.Queue[Event] = queue.Queue(maxsize=100)
+
+                def publish(self, event: Event) -> None:
+                    self._queue.put_nowait(event)
+            """
+        ),
+        Example(
+            {
+                "models.py": "import dataclasses\n\n\n@dataclasses.dataclass(frozen=True)\nclass Event:\n    name: str\n",
+                "client.py": (
+                    "import queue\n\nfrom models import Event\n\n\nclass Client:\n"
+                    "    def __init__(self) -> None:\n        self._queue: queue.Queue[Event] = queue.Queue(maxsize=100)\n\n"
+                    "    def publish(self, event: Event) -> None:\n        self._queue.put_nowait(event)\n"
+                ),
+            }
+        ),
+    )
+    INVALID: ClassVar[tuple[Example, ...]] = (
+        Example.of(
+            """
+            import queue
+            from dataclasses import dataclass
+
+            @dataclass  # expect: PUB016
+            class Event:
+                name: str
+
+            class Client:
+                def __init__(self) -> None:
+                    self._queue: queue.Queue[Event] = queue.Queue(maxsize=100)
+
+                def publish(self, event: Event) -> None:
+                    self._queue.put_nowait(event)
+            """,
+            fixed="""
+            import queue
+            from dataclasses import dataclass
+
+            @dataclass(frozen=True)  # expect: PUB016
+            class Event:
+                name: str
+
+            class Client:
+                def __init__(self) -> None:
+                    self._queue: queue.Queue[Event] = queue.Queue(maxsize=100)
+
+                def publish(self, event: Event) -> None:
+                    self._queue.put_nowait(event)
+            """,
+        ),
+        Example(
+            {
+                "models.py": "import dataclasses\n\n\n@dataclasses.dataclass(slots=True, frozen=False)  # expect: PUB016\nclass Event:\n    name: str\n",
+                "client.py": (
+                    "import queue\n\nfrom models import Event\n\n\nclass Client:\n"
+                    "    def __init__(self) -> None:\n        self._queue: queue.Queue[Event] = queue.Queue(maxsize=100)\n\n"
+                    "    def publish(self, event: Event) -> None:\n        self._queue.put_nowait(event)\n"
+                ),
+            },
+            fixed={
+                "models.py": "import dataclasses\n\n\n@dataclasses.dataclass(slots=True, frozen=True)  # expect: PUB016\nclass Event:\n    name: str\n",
+            },
+        ),
+    )

@@ -1,0 +1,125 @@
+"""PUB017 — type hints throughout.
+
+What it checks: every function in a module that holds publisher parts (and every method of
+the data models they use) annotates each parameter — ``self``/``cls`` excepted, ``*args`` and
+``**kwargs`` included — and its return type, ``__init__`` included (``-> None``). One
+finding per function, at its ``def``, naming what is missing.
+
+Why it matters: publishers are copied between projects and called from everywhere; the
+signatures are their contract. Type checkers catch a wrong event type or a ``None``
+callback before production does, and an agent extending the code reads intent from them.
+
+Fix (safe): ``-> None`` is added to functions without a return annotation whose body never
+returns a value (and is not a generator). Parameter annotations need a human.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from publisher_check.facts import FunctionFact
+from publisher_check.ftypes import Finding, Severity
+from publisher_check.parts import model_classes, part_modules
+from publisher_check.project import Func, Publisher
+from publisher_check.rule import Example, Rule
+
+
+def missing_hints(fn: FunctionFact) -> list[str]:
+    params = list(fn.params)
+    if fn.class_name is not None and fn.parent is None and params and "staticmethod" not in {d.name for d in fn.decorators}:
+        params = params[1:]
+    missing = [f"parameter {p.star}{p.name}" for p in params if p.annotation is None]
+    if fn.returns is None:
+        missing.append("return type")
+    return missing
+
+
+class TypeHints(Rule):
+    __doc__ = __doc__
+    id: ClassVar[str] = "PUB017"
+    check: ClassVar[str] = "Type hints throughout"
+    severity: ClassVar[Severity] = Severity.LOW
+    fixable: ClassVar[bool] = True
+
+    def evaluate(self, publisher: Publisher) -> Iterator[Finding]:
+        seen: set[tuple[str, str]] = set()
+        functions: list[Func] = [Func(m, fn) for m in part_modules(publisher).values() for fn in m.functions]
+        for model in model_classes(publisher):
+            functions.extend(publisher.project.own_methods(model))
+        for func in functions:
+            if func.key in seen:
+                continue
+            seen.add(func.key)
+            missing = missing_hints(func.fact)
+            if missing:
+                yield self.at_function(func, f"{func.fact.qualname}() lacks type hints: {', '.join(missing)}")
+
+    VALID: ClassVar[tuple[Example, ...]] = (
+        Example.of(
+            """
+            import queue
+            from typing import Any
+
+            class Client:
+                def __init__(self, size: int = 100) -> None:
+                    self._queue: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=size)
+
+                def publish(self, event: dict[str, Any], *tags: str, **extra: Any) -> None:
+                    self._queue.put_nowait({**event, **extra})
+
+                @staticmethod
+                def describe(size: int) -> str:
+                    return f"queue of {size}"
+            """
+        ),
+        Example(
+            {
+                "client.py": (
+                    "import queue\n\n\nclass Client:\n    def __init__(self) -> None:\n"
+                    "        self._queue: queue.Queue[dict] = queue.Queue(maxsize=100)\n\n"
+                    "    def publish(self, event: dict) -> None:\n        self._queue.put_nowait(event)\n"
+                ),
+                "unrelated.py": "def helper(x, y):\n    return x + y\n",
+            }
+        ),
+    )
+    INVALID: ClassVar[tuple[Example, ...]] = (
+        Example.of(
+            """
+            import queue
+
+            class Client:
+                def __init__(self, size=100):  # expect: PUB017
+                    self._queue: queue.Queue[dict] = queue.Queue(maxsize=size)
+
+                def publish(self, event: dict) -> None:
+                    self._queue.put_nowait(event)
+            """,
+            fixed="""
+            import queue
+
+            class Client:
+                def __init__(self, size=100) -> None:  # expect: PUB017
+                    self._queue: queue.Queue[dict] = queue.Queue(maxsize=size)
+
+                def publish(self, event: dict) -> None:
+                    self._queue.put_nowait(event)
+            """,
+        ),
+        Example.of(
+            """
+            import queue
+
+            class Client:
+                def __init__(self) -> None:
+                    self._queue: queue.Queue[dict] = queue.Queue(maxsize=100)
+
+                def publish(self, event, *tags):  # expect: PUB017
+                    self._queue.put_nowait(_stamp(event))
+
+            def _stamp(event):  # expect: PUB017
+                return dict(event)
+            """
+        ),
+    )
