@@ -1,5 +1,133 @@
-"""Command line entry point (placeholder until the checker lands)."""
+"""The ``publisher-check`` command: options, printing and exit codes.
+
+Exit codes: 0 the publisher passes; 1 violations at or above ``--fail-on`` (or files that
+could not be checked); 2 usage error or internal error — always a one-line message.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import click
+
+from .config import ConfigError, find_pyproject, load_config, with_overrides
+from .engine import run
+from .files import PathError
+from .fsutil import write_atomic
+from .ftypes import Severity
+from .registry import RULES_BY_ID
+from .report import Metrics, failed, render_json, render_text
+
+SEVERITIES = [s.label for s in Severity]
 
 
-def main() -> None:
-    raise SystemExit("publisher-check: not implemented yet")
+def _split_ids(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(part.strip().upper() for value in values for part in value.split(",") if part.strip())
+
+
+def _list_rules() -> str:
+    rows = [f"{'id':7} {'severity':9} {'fixable':8} check"]
+    for rule_id, rule in sorted(RULES_BY_ID.items()):
+        rows.append(f"{rule_id:7} {rule.severity.label:9} {'yes' if rule.fixable else 'no':8} {rule.check}")
+    return "\n".join(rows) + "\n"
+
+
+def _explain(rule_id: str) -> str:
+    rule = RULES_BY_ID.get(rule_id.upper())
+    if rule is None:
+        raise click.BadParameter(f"unknown rule {rule_id!r} (see --list-rules)", param_hint="--explain")
+    parts = [f"{rule.id} — {rule.check} (default severity: {rule.severity.label}, fixable: {'yes' if rule.fixable else 'no'})", ""]
+    parts.append(rule.documentation())
+    for title, examples in (("Failing example", rule.INVALID), ("Passing example", rule.VALID)):
+        for example in examples[:1]:
+            parts.extend(["", f"{title}:", ""])
+            for name, source in example.files.items():
+                parts.append(f"# {name}")
+                parts.extend("    " + line if line else "" for line in source.splitlines())
+    return "\n".join(parts) + "\n"
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--mode", type=click.Choice(["informative", "executive"]), default="informative", show_default=True,
+              help="informative reports; executive also repairs what it can.")
+@click.option("--fix", is_flag=True, help="Synonym of --mode executive.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
+              help="Lowest severity that fails the run (default: low, or fail-on in config).")
+@click.option("--select", multiple=True, help="Only these rule ids (comma-separated, repeatable).")
+@click.option("--ignore", multiple=True, help="Skip these rule ids (comma-separated, repeatable).")
+@click.option("--exclude", multiple=True, help="Extra gitignore-style patterns to skip (repeatable).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="pyproject.toml to read [tool.publisher-check] from (default: nearest one).")
+@click.option("--session-id", default=None, help="Session id for the metrics (generated when absent).")
+@click.option("--metrics-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Also write the metrics object to this file.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when violations are found.")
+@click.option("--list-rules", is_flag=True, help="List the rules and exit.")
+@click.option("--explain", "explain_rule", metavar="RULE", default=None, help="Explain a rule and exit.")
+def main(
+    paths: tuple[Path, ...],
+    mode: str,
+    fix: bool,
+    output_format: str,
+    fail_on: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    config_file: Path | None,
+    session_id: str | None,
+    metrics_file: Path | None,
+    exit_zero: bool,
+    list_rules: bool,
+    explain_rule: str | None,
+) -> None:
+    """Check non-blocking event publishers in PATHS (default: .) against the PUB001–PUB017 checklist."""
+    if list_rules:
+        click.echo(_list_rules(), nl=False)
+        return
+    if explain_rule is not None:
+        click.echo(_explain(explain_rule), nl=False)
+        return
+    if fix:
+        mode = "executive"
+    if mode == "executive":
+        raise click.UsageError("executive mode is not available in this version; run without --fix/--mode executive")
+    targets = list(paths) or [Path(".")]
+    started = time.perf_counter()
+    try:
+        pyproject = config_file if config_file is not None else find_pyproject(targets[0])
+        config = with_overrides(
+            load_config(pyproject),
+            select=_split_ids(select) or None,
+            ignore=_split_ids(ignore) or None,
+            fail_on=Severity.parse(fail_on) if fail_on else None,
+            exclude=exclude,
+        )
+        result = run(targets, config)
+    except (ConfigError, PathError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from None
+    metrics = Metrics(
+        session_id=session_id or str(uuid.uuid4()),
+        initial_violations=len(result.violations),
+        iterations=1,
+        fixes_applied=0,
+        final_violations=len(result.violations),
+        mode=mode,
+        duration=time.perf_counter() - started,
+    )
+    renderer = render_json if output_format == "json" else render_text
+    click.echo(renderer(result, metrics, config.fail_on), nl=False)
+    if metrics_file is not None:
+        import json
+
+        try:
+            write_atomic(metrics_file, (json.dumps(metrics.to_dict(), indent=2) + "\n").encode())
+        except OSError as exc:
+            click.echo(f"publisher-check: cannot write metrics file {metrics_file}: {exc.strerror or exc}", err=True)
+            sys.exit(2)
+    if failed(result, config.fail_on) and not exit_zero:
+        sys.exit(1)

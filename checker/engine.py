@@ -44,7 +44,7 @@ def selected_rules(config: Config) -> list[Rule]:
     return [
         rule()
         for rule_id, rule in sorted(RULES_BY_ID.items())
-        if ("ALL" in select or rule_id in select) and rule_id not in ignore
+        if ("ALL" in select or rule_id in select) and rule_id not in ignore and "ALL" not in ignore
     ]
 
 
@@ -84,9 +84,9 @@ class Loader:
         return facts
 
 
-def _per_file_ignored(config: Config) -> list[tuple[pathspec.PathSpec, set[str]]]:
+def _per_file_ignored(config: Config) -> list[tuple[pathspec.GitIgnoreSpec, set[str]]]:
     return [
-        (pathspec.PathSpec.from_lines("gitwildmatch", [pattern]), {r.upper() for r in ids})
+        (pathspec.GitIgnoreSpec.from_lines([pattern]), {r.upper() for r in ids})
         for pattern, ids in config.per_file_ignores.items()
     ]
 

@@ -628,6 +628,10 @@ class FactExtractor(cst.CSTVisitor):
         if name is None:
             return
         call_name: str | None = None
+        if isinstance(value, cst.IfExp):  # "Pacer(rate) if rate else None": the type is the call's
+            value = next((v for v in (value.body, value.orelse) if isinstance(v, cst.Call)), value)
+        elif isinstance(value, cst.BooleanOperation) and isinstance(value.right, cst.Call):
+            value = value.right  # "given or Session()"
         if isinstance(value, cst.Call):
             self.assign_targets[id(value)] = name
             callee = dotted(value.func)

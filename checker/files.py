@@ -30,18 +30,18 @@ def _is_virtualenv(folder: Path) -> bool:
     return (folder / "pyvenv.cfg").is_file()
 
 
-def _gitignore_spec(folder: Path) -> pathspec.PathSpec | None:
+def _gitignore_spec(folder: Path) -> pathspec.GitIgnoreSpec | None:
     ignore_file = folder / ".gitignore"
     try:
         lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
-    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def _walk(root: Path, excludes: pathspec.PathSpec) -> Iterator[Path]:
+def _walk(root: Path, excludes: pathspec.GitIgnoreSpec) -> Iterator[Path]:
     real_root = root.resolve()
-    ignore_specs: list[tuple[Path, pathspec.PathSpec]] = []
+    ignore_specs: list[tuple[Path, pathspec.GitIgnoreSpec]] = []
     seen_dirs: set[Path] = set()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         folder = Path(dirpath)
@@ -83,7 +83,7 @@ def _walk(root: Path, excludes: pathspec.PathSpec) -> Iterator[Path]:
 
 def collect_files(paths: Iterable[Path], exclude: Iterable[str] = ()) -> list[Path]:
     """Every Python file under ``paths`` (files given explicitly are always kept)."""
-    excludes = pathspec.PathSpec.from_lines("gitwildmatch", list(exclude))
+    excludes = pathspec.GitIgnoreSpec.from_lines(list(exclude))
     found: dict[Path, None] = {}
     for path in paths:
         if not path.exists():

@@ -317,6 +317,7 @@ EXPONENTIAL_NAMES = frozenset(
     }
 )
 RETRY_DECORATORS = frozenset({"backoff.on_exception", "backoff.on_predicate", "tenacity.retry", "retrying.retry"})
+RETRY_OBJECTS = frozenset({"tenacity.Retrying", "tenacity.AsyncRetrying", "tenacity.retry", "backoff.on_exception", "backoff.on_predicate"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,7 +372,11 @@ def retries(publisher: Publisher) -> list[Retry]:
                     "expo" in value for value in (*decorator.args, *(v for _, v in decorator.keywords))
                 )
                 found.append(Retry("decorator", func, decorator.line, decorator.column, exponential))
+        decorated = {d.line for d in func.fact.decorators}
         for call in func.fact.calls:
+            if call.resolved in RETRY_OBJECTS and call.line not in decorated:
+                exponential = bool(func.fact.names & EXPONENTIAL_NAMES)
+                found.append(Retry("decorator", func, call.line, call.column, exponential))
             if call.method == "Retry" and call.resolved.startswith(("urllib3", "requests")):
                 factor = call.keyword("backoff_factor")
                 exponential = factor is not None and factor not in ("0", "0.0")
@@ -388,6 +393,7 @@ def retries(publisher: Publisher) -> list[Retry]:
                 if c.in_loop
                 and (target := project.resolve_call(func, c)) is not None
                 and _reaches(publisher, target, lambda f, c2: _is_wait(publisher, f, c2), depth=2)
+                and not sends(func, c)
             ]
         if waits:
             wait = waits[0]
@@ -507,9 +513,18 @@ def _offthread_functions(publisher: Publisher) -> set[tuple[str, str]]:
                     roots.append(referenced)
     found: set[tuple[str, str]] = set()
     for root in roots:
+        if _consumes_queue(publisher, root):
+            continue  # the worker loop itself is not "off the worker thread"
         for reached, _chain in project.walk(root, max_depth=4):
             found.add(reached.key)
     return found
+
+
+def _consumes_queue(publisher: Publisher, root: Func) -> bool:
+    for reached, _chain in publisher.project.walk(root, max_depth=2):
+        if any(call.method in ("get", "get_nowait") and call.receiver and not call.args[:1] for call in reached.fact.calls):
+            return True
+    return False
 
 
 @memo

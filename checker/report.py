@@ -1,0 +1,128 @@
+"""REPORT / METRICS / OUTPUT: the run's verdict as text or JSON (SPEC section 3)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .ftypes import RunResult, Severity, Violation
+
+SKILL = "python-services:python-activity-publisher-recipe"
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    session_id: str
+    initial_violations: int
+    iterations: int
+    fixes_applied: int
+    final_violations: int
+    mode: str
+    duration: float
+
+    @property
+    def fix_rate(self) -> float:
+        if self.initial_violations == 0:
+            return 1.0
+        return round((self.initial_violations - self.final_violations) / self.initial_violations, 4)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sessionId": self.session_id,
+            "skill": SKILL,
+            "initialViolations": self.initial_violations,
+            "iterations": self.iterations,
+            "fixesApplied": self.fixes_applied,
+            "finalViolations": self.final_violations,
+            "fixRate": self.fix_rate,
+            "mode": self.mode,
+            "duration": round(self.duration, 3),
+        }
+
+
+def display_path(path: Path) -> str:
+    """Paths relative to the working directory when under it, as users typed them otherwise."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def failed(result: RunResult, fail_on: Severity) -> bool:
+    return bool(result.errors) or any(v.severity >= fail_on for v in result.violations)
+
+
+def violation_dict(violation: Violation) -> dict[str, Any]:
+    return {
+        "file": display_path(violation.path),
+        "line": violation.line,
+        "column": violation.column,
+        "rule": violation.rule,
+        "check": violation.check,
+        "violation": violation.message,
+        "severity": violation.severity.label,
+        "fixable": violation.fixable,
+    }
+
+
+def no_publisher_message(result: RunResult) -> str:
+    return (
+        f"no publisher found in {result.files_scanned} files "
+        "(looked for classes whose publish-like methods reach a queue or an HTTP send; "
+        "name them with client-classes / publish-methods in [tool.publisher-check])"
+    )
+
+
+def to_json(result: RunResult, metrics: Metrics, fail_on: Severity) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "status": "failed" if failed(result, fail_on) else "success",
+        "violations": [violation_dict(v) for v in result.violations],
+        "metrics": metrics.to_dict(),
+        "publisherFound": result.publisher_found,
+        "clients": list(result.clients),
+        "errors": [{"file": display_path(e.path), "message": e.message} for e in result.errors],
+    }
+    if not result.publisher_found:
+        report["message"] = no_publisher_message(result)
+    return report
+
+
+def render_json(result: RunResult, metrics: Metrics, fail_on: Severity) -> str:
+    return json.dumps(to_json(result, metrics, fail_on), indent=2) + "\n"
+
+
+def render_text(result: RunResult, metrics: Metrics, fail_on: Severity) -> str:
+    lines = [
+        f"{display_path(v.path)}:{v.line}:{v.column}: {v.rule} [{v.severity.label}] {v.message}" for v in result.violations
+    ]
+    lines.extend(f"{display_path(e.path)}: error: {e.message}" for e in result.errors)
+    if lines:
+        lines.append("")
+    if not result.publisher_found:
+        lines.append(no_publisher_message(result) + ".")
+    counts = {s: sum(1 for v in result.violations if v.severity == s) for s in sorted(Severity, reverse=True)}
+    by_severity = ", ".join(f"{count} {s.label}" for s, count in counts.items() if count)
+    total = len(result.violations)
+    summary = f"Found {total} violation{'s' if total != 1 else ''}"
+    summary += f" ({by_severity})" if by_severity else ""
+    summary += f" in {result.files_scanned} files"
+    if result.errors:
+        summary += f"; {len(result.errors)} file{'s' if len(result.errors) != 1 else ''} could not be checked"
+    lines.append(summary + ".")
+    if metrics.mode == "executive":
+        lines.append(
+            f"Fixed {metrics.fixes_applied} in {metrics.iterations} iteration(s); "
+            f"{metrics.final_violations} of {metrics.initial_violations} remain (fix rate {metrics.fix_rate:.0%})."
+        )
+    lines.append(f"Session {metrics.session_id}: {'failed' if failed(result, fail_on) else 'passed'}.")
+    return "\n".join(lines) + "\n"
+
+
+@cache
+def report_schema() -> dict[str, Any]:
+    text = resources.files("publisher_check").joinpath("schemas/report.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)

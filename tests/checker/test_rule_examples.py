@@ -1,0 +1,50 @@
+"""Every rule's documented examples, run through the whole engine on real files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from publisher_check.registry import RULES_BY_ID
+from publisher_check.rule import Example, Rule
+
+from .markers import check, expected_in, reported_in
+
+CASES = [
+    pytest.param(rule, kind, index, example, id=f"{rule_id}-{kind.lower()}-{index}")
+    for rule_id, rule in sorted(RULES_BY_ID.items())
+    for kind in ("VALID", "INVALID")
+    for index, example in enumerate(getattr(rule, kind))
+]
+
+
+def write_example(root: Path, example: Example) -> None:
+    for name, source in example.files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(source, encoding="utf-8")
+
+
+@pytest.mark.parametrize(("rule", "kind", "index", "example"), CASES)
+def test_example(tmp_path: Path, rule: type[Rule], kind: str, index: int, example: Example) -> None:
+    write_example(tmp_path, example)
+    result = check(tmp_path)
+    assert result.errors == ()
+    assert result.publisher_found, "the example must hold a publisher the checker discovers"
+    expected = expected_in(tmp_path, rule.id)
+    if kind == "INVALID":
+        assert expected, "an invalid example must mark at least one expected finding"
+    assert reported_in(tmp_path, result, rule.id) == expected
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES_BY_ID))
+def test_rule_is_documented(rule_id: str) -> None:
+    rule = RULES_BY_ID[rule_id]
+    doc = rule.documentation()
+    assert doc.startswith(rule_id)
+    for section in ("What it checks:", "Why it matters:", "Fix"):
+        assert section in doc
+    assert len(rule.VALID) >= 2 and len(rule.INVALID) >= 2
+    if rule.fixable:
+        assert any(example.fixed for example in rule.INVALID), "a fixable rule shows its fix on an example"
