@@ -1,0 +1,32 @@
+"""A non-blocking HTTP event publisher: the reference implementation.
+
+    from activity_publisher import ActivityClient
+
+    with ActivityClient("https://collector.example/activities") as client:
+        client.publish({"type": "login", "user": "u-42"})
+
+publish*() only validates and queues; daemon workers deliver with retries and report every
+event's outcome (``on()``, ``stats``, the error callback).
+"""
+
+from .builder import ActivityClientBuilder
+from .client import ActivityClient
+from .ledger import ClientClosedError, QueueFullError
+from .models import ActivityEnvelope, AuditLogActivity
+from .reports import EVENT_NAMES, DeliveryReport, DeliveryStats, ErrorContext, ErrorSeverity
+from .validation import EventValidationError
+
+__all__ = [
+    "EVENT_NAMES",
+    "ActivityClient",
+    "ActivityClientBuilder",
+    "ActivityEnvelope",
+    "AuditLogActivity",
+    "ClientClosedError",
+    "DeliveryReport",
+    "DeliveryStats",
+    "ErrorContext",
+    "ErrorSeverity",
+    "EventValidationError",
+    "QueueFullError",
+]

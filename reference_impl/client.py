@@ -1,0 +1,447 @@
+"""ActivityClient: a non-blocking HTTP event publisher.
+
+publish*() validates and calls ``put_nowait`` on a bounded ``queue.Queue``, nothing else. Daemon
+worker threads loop get -> send (with retries) -> task_done. flush() is built on the queue's join
+semantics; close() flushes, stops the workers and reports what is left as dropped, all within
+one deadline. An open client is flushed at interpreter exit, and re-made in a forked child.
+"""
+
+import atexit
+import json
+import logging
+import os
+import queue
+import threading
+import time
+import uuid
+import weakref
+from collections.abc import Mapping
+from itertools import groupby
+from typing import TYPE_CHECKING, Any, Final, Self
+
+import requests
+
+from .callbacks import CallbackRunner, ErrorCallback, Handler, HandlerRegistry, LogThrottle
+from .config import ClientConfig
+from .delivery import (
+    AttemptResult,
+    Category,
+    backoff_delay,
+    classify_exception,
+    classify_status,
+    describe_exception,
+    describe_status,
+    retry_after_delay,
+)
+from .ledger import ClientClosedError, Entry, EventQueue, QueueFullError
+from .models import ActivityEnvelope, AuditLogActivity
+from .reports import (
+    DROPPED,
+    ERROR,
+    FINAL_ERROR,
+    RATE_LIMITED,
+    RETRY,
+    SUCCESS_SENT,
+    DeliveryReport,
+    DeliveryStats,
+    ErrorContext,
+    ErrorSeverity,
+)
+from .validation import ACTIVITY_ENVELOPE_VALIDATOR, AUDIT_LOG_ACTIVITY_VALIDATOR, validate
+
+if TYPE_CHECKING:
+    from .builder import ActivityClientBuilder
+
+logger = logging.getLogger(__name__)
+
+#: How long an idle worker waits for an event before it looks at the shutdown flag again.
+POLL_INTERVAL: Final = 0.1
+_JSON_SEPARATORS: Final = (",", ":")
+
+#: Every client, for the exit hook and the fork hook. Weak: the registry keeps no client alive.
+_CLIENTS: Final[weakref.WeakSet["ActivityClient"]] = weakref.WeakSet()
+
+
+def _remaining(deadline: float | None) -> float | None:
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
+class ActivityClient:
+    """Publishes JSON events to an HTTP endpoint from background threads.
+
+    Use it as a context manager, or call close() when done; an open client is flushed for at
+    most ``shutdown_timeout`` seconds at interpreter exit.
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        max_queue_size: int = 10_000,
+        max_attempts: int = 5,
+        initial_delay: float = 1.0,
+        backoff_factor: float = 2.0,
+        max_delay: float = 60.0,
+        jitter: float = 0.0,
+        request_timeout: float = 10.0,
+        headers: Mapping[str, str] | None = None,
+        error_callback: ErrorCallback | None = None,
+        error_callback_timeout: float = 5.0,
+        include_event_data: bool = False,
+        workers: int = 1,
+        batch_size: int = 1,
+        shutdown_timeout: float = 2.0,
+        session: requests.Session | None = None,
+    ) -> None:
+        self._config = ClientConfig(
+            endpoint=endpoint,
+            max_queue_size=max_queue_size,
+            max_attempts=max_attempts,
+            initial_delay=initial_delay,
+            backoff_factor=backoff_factor,
+            max_delay=max_delay,
+            jitter=jitter,
+            request_timeout=request_timeout,
+            headers=dict(headers or {}),
+            error_callback=error_callback,
+            error_callback_timeout=error_callback_timeout,
+            include_event_data=include_event_data,
+            workers=workers,
+            batch_size=batch_size,
+            shutdown_timeout=shutdown_timeout,
+        )
+        if session is not None and not isinstance(session, requests.Session):
+            raise ValueError(f"session must be a requests.Session or None, got {type(session).__name__}")
+        self._owns_session = session is None
+        self._session = requests.Session() if session is None else session
+        self._secrets = tuple(self._config.headers.values())  # redacted from error messages
+        self._handlers = HandlerRegistry()
+        self._callbacks = CallbackRunner(error_callback, error_callback_timeout)
+        self._failure_log = LogThrottle()
+        self._queue = EventQueue(max_queue_size)
+        self._shutdown = threading.Event()
+        self._closed = threading.Event()
+        self._workers = self._start_workers()
+        _CLIENTS.add(self)
+
+    @classmethod
+    def builder(cls) -> "ActivityClientBuilder":
+        from .builder import ActivityClientBuilder  # builder.py imports this module
+
+        return ActivityClientBuilder()
+
+    # -- publishing: the caller's thread; validation and put_nowait only ----------------------
+
+    def publish(self, event: dict[str, Any]) -> None:
+        """Queue one JSON-serialisable event; never does I/O, never waits.
+
+        Raises TypeError for a non-dict, ClientClosedError once close() was called, and
+        QueueFullError (a ``queue.Full``) when the queue is full. The dict is sent as it is when a
+        worker takes it: do not change it afterwards.
+        """
+        if not isinstance(event, dict):
+            raise TypeError(f"publish() takes a dict, got {type(event).__name__}")
+        if not self._queue.accepting:
+            raise ClientClosedError()
+        try:
+            self._queue.put_nowait(Entry(event))
+        except queue.Full:
+            raise QueueFullError(self._config.max_queue_size) from None
+
+    def publish_activity(self, activity: ActivityEnvelope) -> None:
+        """Validate ``activity.to_dict()`` against its schema, then publish it.
+
+        Raises EventValidationError (a ValueError) naming the JSON path of the bad field.
+        """
+        if not isinstance(activity, ActivityEnvelope):
+            raise TypeError(f"publish_activity() takes an ActivityEnvelope, got {type(activity).__name__}")
+        document = activity.to_dict()
+        validate(document, ACTIVITY_ENVELOPE_VALIDATOR, "ActivityEnvelope")
+        self.publish(document)
+
+    def publish_audit_log(self, audit_log: AuditLogActivity) -> None:
+        """Validate ``audit_log.to_dict()`` against its schema, then publish it."""
+        if not isinstance(audit_log, AuditLogActivity):
+            raise TypeError(f"publish_audit_log() takes an AuditLogActivity, got {type(audit_log).__name__}")
+        document = audit_log.to_dict()
+        validate(document, AUDIT_LOG_ACTIVITY_VALIDATOR, "AuditLogActivity")
+        self.publish(document)
+
+    # -- observing ----------------------------------------------------------------------------
+
+    def on(self, event_name: str, handler: Handler) -> None:
+        """Call ``handler(report)`` for every ``event_name`` report.
+
+        Names: success_sent, retry, rate_limited, error, final_error, dropped (others raise
+        ValueError). Handlers run on a worker thread (``dropped`` on the thread of close() or the
+        exit hook): keep them short, and never call flush() or close() from one.
+        """
+        self._handlers.add(event_name, handler)
+
+    @property
+    def stats(self) -> DeliveryStats:
+        """A consistent snapshot of the counters, in events."""
+        return self._queue.stats()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every event published so far has its outcome (``queue.join`` semantics).
+
+        With a timeout, return False if that has not happened by then.
+        """
+        if timeout is None:
+            self._queue.join()
+            return True
+        deadline = time.monotonic() + timeout
+        with self._queue.all_tasks_done:
+            while self._queue.unfinished_tasks:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._queue.all_tasks_done.wait(remaining)
+        return True
+
+    def close(self, timeout: float | None = None) -> None:
+        """Refuse new events, flush, stop the workers, report what is left as dropped.
+
+        One deadline covers all of it, and close() returns by then. Afterwards every published
+        event has its outcome in ``stats``: events still queued or in a worker's hands count as
+        ``dropped`` (not confirmed). Idempotent; a second call waits for the first.
+        """
+        if not self._queue.stop_accepting():
+            self._closed.wait(timeout)
+            return
+        deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
+        self.flush(_remaining(deadline))
+        self._shutdown.set()  # wakes workers waiting in backoff at once
+        current = threading.current_thread()
+        for worker in self._workers:
+            if worker is not current:
+                worker.join(_remaining(deadline))
+        self._drop_unsettled()
+        if self._owns_session:
+            self._session.close()
+        self._closed.set()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close(self._config.shutdown_timeout)
+
+    # -- workers ------------------------------------------------------------------------------
+
+    def _start_workers(self) -> list[threading.Thread]:
+        workers = [
+            threading.Thread(target=self._run_worker, name=f"activity-publisher-worker-{number}", daemon=True)
+            for number in range(self._config.workers)
+        ]
+        for worker in workers:
+            worker.start()
+        return workers
+
+    def _run_worker(self) -> None:
+        """get -> deliver -> task_done until shutdown; no exception ends the loop."""
+        while not self._shutdown.is_set():
+            entries = self._take_batch()
+            if not entries:
+                continue
+            try:
+                self._deliver(entries)
+            except Exception:
+                logger.exception("activity publisher: unexpected error delivering %d event(s)", len(entries))
+                self._queue.record(entries, ERROR, 0)
+            finally:
+                for _ in entries:
+                    self._queue.task_done()
+
+    def _take_batch(self) -> list[Entry]:
+        """Up to batch_size entries: wait briefly for the first, take the rest only if queued."""
+        try:
+            entries = [self._queue.get(timeout=POLL_INTERVAL)]
+        except queue.Empty:
+            return []
+        while len(entries) < self._config.batch_size:
+            try:
+                entries.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return entries
+
+    def _deliver(self, entries: list[Entry]) -> None:
+        """Serialise each event (one that is not JSON fails alone), then send the others."""
+        sendable: list[Entry] = []
+        bodies: list[bytes] = []
+        for entry in entries:
+            try:
+                body = json.dumps(entry.event, allow_nan=False, separators=_JSON_SEPARATORS)
+            except (TypeError, ValueError, RecursionError) as exc:
+                result = AttemptResult(Category.VALIDATION, describe_exception(exc, self._secrets))
+                self._report(ERROR, [entry], 0, result, ErrorSeverity.ERROR)
+            else:
+                sendable.append(entry)
+                bodies.append(body.encode())
+        if not sendable:
+            return
+        if self._config.batch_size == 1:
+            self._send(sendable, bodies[0])
+        else:
+            self._send(sendable, b'{"batch":[' + b",".join(bodies) + b"]}")
+
+    def _send(self, entries: list[Entry], body: bytes) -> None:
+        """POST until success, a permanent failure, the last attempt or shutdown."""
+        config = self._config
+        # One key for every retry of this request, so the server can de-duplicate.
+        headers = {**config.headers, "Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())}
+        for attempt in range(1, config.max_attempts + 1):
+            result = self._post(body, headers)
+            if result.category is Category.SUCCESS:
+                self._report(SUCCESS_SENT, entries, attempt, result)
+                return
+            if result.category is Category.PERMANENT:
+                self._report(ERROR, entries, attempt, result, ErrorSeverity.ERROR)
+                return
+            if attempt == config.max_attempts:
+                self._report(FINAL_ERROR, entries, attempt, result, ErrorSeverity.CRITICAL)
+                return
+            if self._shutdown.is_set():
+                return  # close() stopped waiting: it reports these events as dropped
+            if result.category is Category.RATE_LIMIT:
+                delay = retry_after_delay(result.retry_after, max_delay=config.max_delay)
+                if delay is None:
+                    delay = self._backoff(attempt)
+                self._report(RATE_LIMITED, entries, attempt, result, ErrorSeverity.LOW)
+            else:
+                delay = self._backoff(attempt)
+                self._report(RETRY, entries, attempt, result, ErrorSeverity.WARN)
+            if self._shutdown.wait(delay):
+                return  # close() stopped waiting: it reports these events as dropped
+
+    def _backoff(self, failed_attempt: int) -> float:
+        config = self._config
+        return backoff_delay(
+            failed_attempt,
+            initial_delay=config.initial_delay,
+            backoff_factor=config.backoff_factor,
+            max_delay=config.max_delay,
+            jitter=config.jitter,
+        )
+
+    def _post(self, body: bytes, headers: Mapping[str, str]) -> AttemptResult:
+        try:
+            response = self._session.post(
+                self._config.endpoint,
+                data=body,
+                headers=headers,
+                timeout=self._config.request_timeout,
+                allow_redirects=False,  # a redirected POST would become a GET; 3xx counts as sent
+            )
+        except Exception as exc:  # a requests.RequestException, or e.g. a header that cannot be encoded
+            return AttemptResult(classify_exception(exc), describe_exception(exc, self._secrets))
+        with response:
+            status = response.status_code
+            return AttemptResult(
+                classify_status(status),
+                describe_status(status, response.reason),
+                status,
+                response.headers.get("Retry-After"),
+            )
+
+    def _report(
+        self,
+        event_name: str,
+        entries: list[Entry],
+        attempt: int,
+        result: AttemptResult,
+        severity: ErrorSeverity | None = None,
+    ) -> None:
+        """Count and report ``event_name`` for the entries close() has not claimed as dropped."""
+        held = self._queue.record(entries, event_name, attempt)
+        if not held:
+            return
+        events = tuple(entry.event for entry in held)
+        context = None
+        if severity is not None:
+            context = ErrorContext(severity, result.category.value, attempt, result.error, result.status, self._event_data(events))
+            if event_name in (ERROR, FINAL_ERROR):
+                self._failure_log.warning(
+                    "activity publisher: %d event(s) ended as %s after %d attempt(s): %s",
+                    len(events),
+                    event_name,
+                    attempt,
+                    result.error,
+                )
+            else:
+                logger.debug("activity publisher: attempt %d failed, will retry: %s", attempt, result.error)
+        self._handlers.emit(DeliveryReport(event_name, events, attempt, result.status, context))
+        if context is not None and context.severity >= ErrorSeverity.WARN:
+            self._callbacks.run(context)
+
+    def _event_data(self, events: tuple[dict[str, Any], ...]) -> dict[str, Any] | None:
+        """The events for an ErrorContext, only if asked for: they can hold personal data."""
+        if not self._config.include_event_data:
+            return None
+        if self._config.batch_size == 1:
+            return events[0]
+        return {"batch": list(events)}
+
+    def _drop_unsettled(self) -> None:
+        """Report what close() gave up on (still queued, or in a worker's hands) as dropped."""
+        claimed = self._queue.claim_unsettled()
+        if not claimed:
+            return
+        logger.warning(
+            "activity publisher: %d event(s) not confirmed when close() stopped waiting; reported as dropped",
+            len(claimed),
+        )
+        claimed.sort(key=lambda item: item[1])
+        for attempts, group in groupby(claimed, key=lambda item: item[1]):
+            events = tuple(entry.event for entry, _ in group)
+            self._handlers.emit(DeliveryReport(DROPPED, events, attempts, None, None))
+
+    # -- process lifecycle --------------------------------------------------------------------
+
+    def _close_at_exit(self, exit_started: float) -> None:
+        """close() within shutdown_timeout of the exit, starting no thread."""
+        self._callbacks.skip_from_now("the interpreter is exiting")
+        self.close(exit_started + self._config.shutdown_timeout - time.monotonic())
+
+    def _after_fork_in_child(self) -> None:
+        """A fresh queue, counters, workers and HTTP session: the parent's events stay its own.
+
+        Every lock is new too: a parent thread may have held one at the moment of the fork.
+        """
+        was_open = self._queue.accepting
+        self._queue = EventQueue(self._config.max_queue_size)
+        self._shutdown = threading.Event()
+        self._closed = threading.Event()
+        self._handlers = self._handlers.copy()
+        self._callbacks = CallbackRunner(self._config.error_callback, self._config.error_callback_timeout)
+        if self._owns_session:
+            self._session = requests.Session()
+        else:
+            self._session.close()  # the caller's session: drop connections shared with the parent
+        if was_open:
+            self._workers = self._start_workers()
+        else:
+            self._queue.stop_accepting()
+            self._closed.set()
+            self._workers = []
+
+
+def _close_clients_at_exit() -> None:
+    """Flush every open client for at most its shutdown_timeout, counted from now."""
+    exit_started = time.monotonic()
+    for client in list(_CLIENTS):
+        client._close_at_exit(exit_started)
+
+
+def _remake_clients_after_fork() -> None:
+    for client in list(_CLIENTS):
+        client._after_fork_in_child()
+
+
+atexit.register(_close_clients_at_exit)
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_remake_clients_after_fork)
