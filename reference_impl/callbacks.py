@@ -86,8 +86,7 @@ class HandlerRegistry:
             self._failed.add(event_name)
         if first:
             logger.exception(
-                "an on(%r) handler raised; delivery continues, later failures of %r handlers "
-                "are not logged",
+                "an on(%r) handler raised; delivery continues, later failures of %r handlers are not logged",
                 event_name,
                 event_name,
             )

@@ -363,7 +363,14 @@ class ActivityClient:
         events = tuple(entry.event for entry in held)
         context = None
         if severity is not None:
-            context = ErrorContext(severity, result.category.value, attempt, result.error, result.status, self._event_data(events))
+            context = ErrorContext(
+                severity,
+                result.category.value,
+                attempt,
+                result.error,
+                result.status,
+                self._event_data(events),
+            )
             if event_name in (ERROR, FINAL_ERROR):
                 self._failure_log.warning(
                     "activity publisher: %d event(s) ended as %s after %d attempt(s): %s",

@@ -92,9 +92,7 @@ def backoff_delay(
     return delay
 
 
-def retry_after_delay(
-    value: str | None, *, max_delay: float, now: datetime | None = None
-) -> float | None:
+def retry_after_delay(value: str | None, *, max_delay: float, now: datetime | None = None) -> float | None:
     """Seconds a ``Retry-After`` header asks for, capped at ``max_delay``.
 
     Integer seconds or an HTTP-date; a date in the past means "now" (0). Anything else (absent,

@@ -50,7 +50,12 @@ class ActivityEnvelope:
             "actor": _plain(self.actor),
             "object": _plain(self.object),
         }
-        optional = {"target": self.target, "published": self.published, "id": self.id, "summary": self.summary}
+        optional = {
+            "target": self.target,
+            "published": self.published,
+            "id": self.id,
+            "summary": self.summary,
+        }
         document.update({key: _plain(value) for key, value in optional.items() if value is not None})
         return document
 

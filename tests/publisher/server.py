@@ -52,7 +52,9 @@ class ScriptedServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
         self._httpd.block_on_close = False
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
 
     @property
@@ -120,7 +122,9 @@ class ScriptedServer:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                request = Recorded(self.command, self.path, dict(self.headers.items()), body, time.monotonic())
+                request = Recorded(
+                    self.command, self.path, dict(self.headers.items()), body, time.monotonic()
+                )
                 reply = server._arrive(request)
                 if reply.hang:
                     server._released.wait()

@@ -28,7 +28,9 @@ SETTERS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
 ]
 
 
-@pytest.mark.parametrize(("name", "args", "kwargs"), SETTERS, ids=[f"{s[0]}-{i}" for i, s in enumerate(SETTERS)])
+@pytest.mark.parametrize(
+    ("name", "args", "kwargs"), SETTERS, ids=[f"{s[0]}-{i}" for i, s in enumerate(SETTERS)]
+)
 def test_every_setter_returns_the_builder(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     builder = ActivityClient.builder()
     assert isinstance(builder, ActivityClientBuilder)
@@ -36,7 +38,11 @@ def test_every_setter_returns_the_builder(name: str, args: tuple[Any, ...], kwar
 
 
 def test_every_public_builder_method_is_covered() -> None:
-    public = {name for name, _ in inspect.getmembers(ActivityClientBuilder, inspect.isfunction) if not name.startswith("_")}
+    public = {
+        name
+        for name, _ in inspect.getmembers(ActivityClientBuilder, inspect.isfunction)
+        if not name.startswith("_")
+    }
     assert public == {name for name, _, _ in SETTERS} | {"build"}
 
 
@@ -137,15 +143,26 @@ BUILDER_BAD: list[tuple[str, str, tuple[Any, ...], dict[str, Any]]] = [
 
 
 @pytest.mark.parametrize(("named", "setter", "args", "kwargs"), BUILDER_BAD, ids=[b[0] for b in BUILDER_BAD])
-def test_build_rejects_bad_settings_by_name(named: str, setter: str, args: tuple[Any, ...],
-                                             kwargs: dict[str, Any]) -> None:
+def test_build_rejects_bad_settings_by_name(
+    named: str, setter: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
     builder = getattr(ActivityClient.builder().endpoint("http://127.0.0.1:1/x"), setter)(*args, **kwargs)
     with pytest.raises(ValueError, match=named):
         builder.build()
 
 
-@pytest.mark.parametrize("endpoint", ["", "127.0.0.1:8080/x", "ftp://host/x", "http://", "http:///path",
-                                      "http://[::1/x", "file:///etc/passwd"])
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "",
+        "127.0.0.1:8080/x",
+        "ftp://host/x",
+        "http://",
+        "http:///path",
+        "http://[::1/x",
+        "file:///etc/passwd",
+    ],
+)
 def test_endpoint_must_be_http_with_a_host(endpoint: str) -> None:
     with pytest.raises(ValueError, match="endpoint"):
         ActivityClient(endpoint)
@@ -154,6 +171,16 @@ def test_endpoint_must_be_http_with_a_host(endpoint: str) -> None:
 
 
 def test_boundary_values_are_accepted() -> None:
-    client = ActivityClient("https://127.0.0.1:1/x", max_queue_size=1, max_attempts=1, initial_delay=0, max_delay=0,
-                            backoff_factor=1, jitter=1, workers=1, batch_size=1, request_timeout=0.001)
+    client = ActivityClient(
+        "https://127.0.0.1:1/x",
+        max_queue_size=1,
+        max_attempts=1,
+        initial_delay=0,
+        max_delay=0,
+        backoff_factor=1,
+        jitter=1,
+        workers=1,
+        batch_size=1,
+        request_timeout=0.001,
+    )
     client.close(1)

@@ -81,15 +81,24 @@ def test_backoff_beyond_float_range_is_the_cap() -> None:
 
 
 def test_jitter_bounds_are_1_minus_j_to_1_plus_j_and_still_capped() -> None:
-    low = backoff_delay(3, initial_delay=1.0, backoff_factor=2.0, max_delay=60.0, jitter=0.25, uniform=lambda a, b: a)
-    high = backoff_delay(3, initial_delay=1.0, backoff_factor=2.0, max_delay=60.0, jitter=0.25, uniform=lambda a, b: b)
+    low = backoff_delay(
+        3, initial_delay=1.0, backoff_factor=2.0, max_delay=60.0, jitter=0.25, uniform=lambda a, b: a
+    )
+    high = backoff_delay(
+        3, initial_delay=1.0, backoff_factor=2.0, max_delay=60.0, jitter=0.25, uniform=lambda a, b: b
+    )
     assert (low, high) == (3.0, 5.0)
-    capped = backoff_delay(3, initial_delay=1.0, backoff_factor=2.0, max_delay=4.5, jitter=0.25, uniform=lambda a, b: b)
+    capped = backoff_delay(
+        3, initial_delay=1.0, backoff_factor=2.0, max_delay=4.5, jitter=0.25, uniform=lambda a, b: b
+    )
     assert capped == 4.5
 
 
 def test_jittered_delays_stay_within_bounds() -> None:
-    samples = [backoff_delay(2, initial_delay=1.0, backoff_factor=2.0, max_delay=60.0, jitter=0.5) for _ in range(500)]
+    samples = [
+        backoff_delay(2, initial_delay=1.0, backoff_factor=2.0, max_delay=60.0, jitter=0.5)
+        for _ in range(500)
+    ]
     assert all(1.0 <= sample <= 3.0 for sample in samples)
     assert len(set(samples)) > 1  # it does spread
 

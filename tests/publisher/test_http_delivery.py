@@ -1,5 +1,6 @@
 """Every row of the delivery table, against a real HTTP server on 127.0.0.1."""
 
+import itertools
 import json
 import time
 import uuid
@@ -16,10 +17,12 @@ from .server import Reply, ScriptedServer
 
 def gaps(server: ScriptedServer) -> list[float]:
     times = [request.at for request in server.requests]
-    return [later - earlier for earlier, later in zip(times, times[1:])]
+    return [later - earlier for earlier, later in itertools.pairwise(times)]
 
 
-def test_2xx_is_success_and_the_request_is_as_specified(server: ScriptedServer, make_client: MakeClient) -> None:
+def test_2xx_is_success_and_the_request_is_as_specified(
+    server: ScriptedServer, make_client: MakeClient
+) -> None:
     server.script(Reply(201))
     client = make_client(server.url, headers={"Authorization": "Bearer t0k3n", "X-Tenant": "acme"})
     seen = Collector(client)
@@ -37,7 +40,11 @@ def test_2xx_is_success_and_the_request_is_as_specified(server: ScriptedServer, 
     assert uuid.UUID(request.header("Idempotency-Key") or "").version == 4
     [report] = seen.reports
     assert (report.event_name, report.events, report.attempt, report.response_status) == (
-        "success_sent", (event,), 1, 201)
+        "success_sent",
+        (event,),
+        1,
+        201,
+    )
     assert report.context is None
     assert client.stats.published == client.stats.success_sent == 1
 
@@ -54,7 +61,9 @@ def test_3xx_counts_as_sent_and_is_not_followed(server: ScriptedServer, make_cli
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 422])
-def test_other_4xx_is_dropped_at_once_as_error(server: ScriptedServer, make_client: MakeClient, status: int) -> None:
+def test_other_4xx_is_dropped_at_once_as_error(
+    server: ScriptedServer, make_client: MakeClient, status: int
+) -> None:
     server.set_default(Reply(status))
     contexts: list[ErrorContext] = []
     client = make_client(server.url, max_attempts=5, error_callback=contexts.append)
@@ -74,7 +83,9 @@ def test_other_4xx_is_dropped_at_once_as_error(server: ScriptedServer, make_clie
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 599, 409])
-def test_5xx_and_409_are_retried_with_warn(server: ScriptedServer, make_client: MakeClient, status: int) -> None:
+def test_5xx_and_409_are_retried_with_warn(
+    server: ScriptedServer, make_client: MakeClient, status: int
+) -> None:
     server.script(Reply(status), Reply(status))
     contexts: list[ErrorContext] = []
     client = make_client(server.url, max_attempts=5, error_callback=contexts.append)
@@ -87,12 +98,18 @@ def test_5xx_and_409_are_retried_with_warn(server: ScriptedServer, make_client: 
     retry = seen.reports[0].context
     assert retry is not None
     assert (retry.severity, retry.category, retry.attempt, retry.response_status) == (
-        ErrorSeverity.WARN, "retryable", 1, status)
+        ErrorSeverity.WARN,
+        "retryable",
+        1,
+        status,
+    )
     assert [c.severity for c in contexts] == [ErrorSeverity.WARN, ErrorSeverity.WARN]
     assert client.stats.retry == 2 and client.stats.success_sent == 1
 
 
-def test_retryable_until_attempts_run_out_is_final_error_critical(server: ScriptedServer, make_client: MakeClient) -> None:
+def test_retryable_until_attempts_run_out_is_final_error_critical(
+    server: ScriptedServer, make_client: MakeClient
+) -> None:
     server.set_default(Reply(503))
     contexts: list[ErrorContext] = []
     client = make_client(server.url, max_attempts=3, error_callback=contexts.append)
@@ -146,7 +163,9 @@ def test_timeout_against_a_slow_server_is_network(server: ScriptedServer, make_c
 
 
 @pytest.mark.parametrize("status", [600, 999])
-def test_status_outside_200_599_is_permanent(server: ScriptedServer, make_client: MakeClient, status: int) -> None:
+def test_status_outside_200_599_is_permanent(
+    server: ScriptedServer, make_client: MakeClient, status: int
+) -> None:
     server.set_default(Reply(status))
     client = make_client(server.url, max_attempts=5)
     seen = Collector(client)
@@ -167,7 +186,11 @@ def test_429_waits_retry_after_seconds(server: ScriptedServer, make_client: Make
     assert [r.event_name for r in seen.reports] == ["rate_limited", "success_sent"]
     limited = seen.reports[0].context
     assert limited is not None
-    assert (limited.severity, limited.category, limited.response_status) == (ErrorSeverity.LOW, "rate_limit", 429)
+    assert (limited.severity, limited.category, limited.response_status) == (
+        ErrorSeverity.LOW,
+        "rate_limit",
+        429,
+    )
     assert contexts == []  # LOW does not call the error callback
     assert gaps(server)[0] >= 0.9  # not the 0.01 s backoff
     assert client.stats.rate_limited == 1
@@ -203,8 +226,9 @@ def test_429_retry_after_is_capped_at_max_delay(server: ScriptedServer, make_cli
 
 
 @pytest.mark.parametrize("header", [None, "soon", "-5", "1.5", "Mon, 99 Foo"])
-def test_429_missing_or_bad_retry_after_uses_backoff(server: ScriptedServer, make_client: MakeClient,
-                                                     header: str | None) -> None:
+def test_429_missing_or_bad_retry_after_uses_backoff(
+    server: ScriptedServer, make_client: MakeClient, header: str | None
+) -> None:
     server.script(Reply(429, {} if header is None else {"Retry-After": header}))
     client = make_client(server.url, initial_delay=0.3, max_delay=30.0)
     client.publish({"n": 1})
@@ -213,7 +237,9 @@ def test_429_missing_or_bad_retry_after_uses_backoff(server: ScriptedServer, mak
     assert gaps(server)[0] >= 0.25
 
 
-def test_429_counts_as_an_attempt_and_can_end_in_final_error(server: ScriptedServer, make_client: MakeClient) -> None:
+def test_429_counts_as_an_attempt_and_can_end_in_final_error(
+    server: ScriptedServer, make_client: MakeClient
+) -> None:
     server.set_default(Reply(429, {"Retry-After": "0"}))
     client = make_client(server.url, max_attempts=3)
     seen = Collector(client)
@@ -236,7 +262,8 @@ def test_backoff_spacing_doubles(server: ScriptedServer, make_client: MakeClient
 
 
 def test_idempotency_key_is_stable_across_retries_and_distinct_between_requests(
-        server: ScriptedServer, make_client: MakeClient) -> None:
+    server: ScriptedServer, make_client: MakeClient
+) -> None:
     server.script(Reply(503), Reply(429, {"Retry-After": "0"}), Reply(200), Reply(500), Reply(200))
     client = make_client(server.url)
     client.publish({"n": 1})
@@ -270,7 +297,8 @@ def test_batches_post_a_batch_object(server: ScriptedServer, make_client: MakeCl
 
 
 def test_an_unserialisable_event_is_a_validation_error_and_never_sent(
-        server: ScriptedServer, make_client: MakeClient) -> None:
+    server: ScriptedServer, make_client: MakeClient
+) -> None:
     contexts: list[ErrorContext] = []
     client = make_client(server.url, error_callback=contexts.append)
     client.publish({"when": datetime.now(timezone.utc)})
@@ -278,7 +306,9 @@ def test_an_unserialisable_event_is_a_validation_error_and_never_sent(
     client.publish({"ok": True})
     assert client.flush(10)
     assert [r.json() for r in server.requests] == [{"ok": True}]
-    assert [(c.category, c.severity, c.attempt) for c in contexts] == [("validation", ErrorSeverity.ERROR, 0)] * 2
+    assert [(c.category, c.severity, c.attempt) for c in contexts] == [
+        ("validation", ErrorSeverity.ERROR, 0)
+    ] * 2
     assert contexts[0].error.startswith("TypeError: ")
     assert client.stats.error == 2 and client.stats.success_sent == 1
 

@@ -1,7 +1,6 @@
 """publish/flush/close semantics: bounded queue, deadlines, shutdown, exactly one outcome."""
 
 import gc
-from collections.abc import Callable
 import itertools
 import logging
 import queue
@@ -10,6 +9,7 @@ import time
 import weakref
 import zlib
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 
@@ -63,7 +63,9 @@ def test_publish_raises_as_soon_as_close_is_called(make_client: MakeClient, serv
     assert client.stats.published == 1
 
 
-def test_a_full_queue_raises_queue_full_with_its_size(make_client: MakeClient, server: ScriptedServer) -> None:
+def test_a_full_queue_raises_queue_full_with_its_size(
+    make_client: MakeClient, server: ScriptedServer
+) -> None:
     server.set_default(Reply(hang=True))
     client = make_client(server.url, max_queue_size=2)
     client.publish({"n": 0})
@@ -78,7 +80,9 @@ def test_a_full_queue_raises_queue_full_with_its_size(make_client: MakeClient, s
     server.release()
 
 
-def test_flush_with_a_timeout_returns_false_against_a_hung_server(make_client: MakeClient, server: ScriptedServer) -> None:
+def test_flush_with_a_timeout_returns_false_against_a_hung_server(
+    make_client: MakeClient, server: ScriptedServer
+) -> None:
     server.set_default(Reply(hang=True))
     client = make_client(server.url)
     client.publish({"n": 1})
@@ -89,7 +93,9 @@ def test_flush_with_a_timeout_returns_false_against_a_hung_server(make_client: M
     server.release()  # the hung request fails (connection closed) and is retried
 
 
-def test_flush_without_timeout_waits_for_every_outcome(make_client: MakeClient, server: ScriptedServer) -> None:
+def test_flush_without_timeout_waits_for_every_outcome(
+    make_client: MakeClient, server: ScriptedServer
+) -> None:
     server.script(Reply(503), Reply(200, delay=0.05))
     client = make_client(server.url)
     seen = Collector(client)
@@ -101,7 +107,8 @@ def test_flush_without_timeout_waits_for_every_outcome(make_client: MakeClient, 
 
 
 def test_close_against_a_hung_server_returns_in_time_and_drops_the_rest(
-        make_client: MakeClient, server: ScriptedServer, caplog: pytest.LogCaptureFixture) -> None:
+    make_client: MakeClient, server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
     server.set_default(Reply(hang=True))
     client = make_client(server.url, request_timeout=30.0)
     dropped_on: list[str] = []
@@ -125,7 +132,9 @@ def test_close_against_a_hung_server_returns_in_time_and_drops_the_rest(
     assert [r.event_name for r in seen.reports] == ["dropped"] * len(seen.reports)
 
 
-def test_a_late_success_after_close_gave_up_is_not_counted_twice(make_client: MakeClient, server: ScriptedServer) -> None:
+def test_a_late_success_after_close_gave_up_is_not_counted_twice(
+    make_client: MakeClient, server: ScriptedServer
+) -> None:
     server.set_default(Reply(200, delay=0.5))
     client = make_client(server.url)
     seen = Collector(client)
@@ -151,7 +160,8 @@ def test_close_wakes_a_worker_in_backoff_at_once(make_client: MakeClient, dead_u
 
 
 def test_close_is_idempotent_and_a_second_caller_waits_for_the_first(
-        make_client: MakeClient, server: ScriptedServer) -> None:
+    make_client: MakeClient, server: ScriptedServer
+) -> None:
     server.set_default(Reply(200, delay=0.3))
     client = make_client(server.url)
     client.publish({"n": 1})
@@ -176,7 +186,9 @@ def test_close_without_timeout_delivers_everything(make_client: MakeClient, serv
     assert not any(w.is_alive() for w in workers_of(client))
 
 
-def test_context_manager_closes_within_shutdown_timeout(make_client: MakeClient, server: ScriptedServer) -> None:
+def test_context_manager_closes_within_shutdown_timeout(
+    make_client: MakeClient, server: ScriptedServer
+) -> None:
     server.set_default(Reply(hang=True))
     started = time.monotonic()
     with make_client(server.url, shutdown_timeout=0.3) as client:
@@ -190,8 +202,11 @@ def test_context_manager_closes_within_shutdown_timeout(make_client: MakeClient,
 
 
 def test_a_worker_survives_an_unexpected_error(
-        make_client: MakeClient, server: ScriptedServer, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+    make_client: MakeClient,
+    server: ScriptedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     client = make_client(server.url)
     real_deliver = client._deliver
     calls = itertools.count()
@@ -215,7 +230,8 @@ def test_closed_clients_are_not_kept_alive(server: ScriptedServer) -> None:
     client = ActivityClient(server.url)
     client.publish({"n": 1})
     client.close(5)
-    assert wait_until(lambda: not any(w.is_alive() for w in workers_of(client)))
+    workers = workers_of(client)
+    assert wait_until(lambda: not any(w.is_alive() for w in workers))
     ref = weakref.ref(client)
     del client
     gc.collect()
@@ -224,8 +240,18 @@ def test_closed_clients_are_not_kept_alive(server: ScriptedServer) -> None:
 
 def mixed_faults(request: Recorded) -> Reply:
     """A fixed rotation of every kind of answer, keyed on the request's arrival order."""
-    replies = [Reply(200), Reply(503), Reply(429, {"Retry-After": "0"}), Reply(400), Reply(409),
-               Reply(200, delay=0.02), Reply(302), Reply(500), Reply(200), Reply(600)]
+    replies = [
+        Reply(200),
+        Reply(503),
+        Reply(429, {"Retry-After": "0"}),
+        Reply(400),
+        Reply(409),
+        Reply(200, delay=0.02),
+        Reply(302),
+        Reply(500),
+        Reply(200),
+        Reply(600),
+    ]
     return replies[zlib.crc32(request.body) % len(replies)]
 
 
@@ -255,8 +281,9 @@ def run_producers(client: ActivityClient, producers: int, per_producer: int) -> 
 
 
 def assert_exactly_one_outcome(seen: Collector, accepted: list[str], stats: DeliveryStats) -> None:
-    outcomes = Counter(event["id"] for report in seen.reports if report.event_name in TERMINAL
-                       for event in report.events)
+    outcomes = Counter(
+        event["id"] for report in seen.reports if report.event_name in TERMINAL for event in report.events
+    )
     assert set(outcomes) == set(accepted)
     assert set(outcomes.values()) == {1}
     assert stats.published == len(accepted) == settled(stats)
@@ -267,8 +294,15 @@ def assert_exactly_one_outcome(seen: Collector, accepted: list[str], stats: Deli
 @pytest.mark.slow
 def test_accounting_under_mixed_faults(make_client: MakeClient, server: ScriptedServer) -> None:
     server.respond_with(mixed_faults)
-    client = make_client(server.url, workers=3, batch_size=2, max_queue_size=40, max_attempts=3,
-                         initial_delay=0.001, max_delay=0.005)
+    client = make_client(
+        server.url,
+        workers=3,
+        batch_size=2,
+        max_queue_size=40,
+        max_attempts=3,
+        initial_delay=0.001,
+        max_delay=0.005,
+    )
     seen = Collector(client)
     accepted, rejected = run_producers(client, producers=4, per_producer=150)
     assert client.flush(30)
@@ -282,12 +316,18 @@ def test_accounting_under_mixed_faults(make_client: MakeClient, server: Scripted
 
 
 @pytest.mark.slow
-def test_accounting_when_close_races_producers_and_workers(make_client: MakeClient, server: ScriptedServer) -> None:
-    server.respond_with(lambda request: Reply(200, delay=0.01) if zlib.crc32(request.body) % 3 else Reply(503))
+def test_accounting_when_close_races_producers_and_workers(
+    make_client: MakeClient, server: ScriptedServer
+) -> None:
+    server.respond_with(
+        lambda request: Reply(200, delay=0.01) if zlib.crc32(request.body) % 3 else Reply(503)
+    )
     client = make_client(server.url, workers=3, max_queue_size=30, max_attempts=4, initial_delay=0.01)
     seen = Collector(client)
     result: list[tuple[list[str], int]] = []
-    producing = threading.Thread(target=lambda: result.append(run_producers(client, producers=4, per_producer=10_000)))
+    producing = threading.Thread(
+        target=lambda: result.append(run_producers(client, producers=4, per_producer=10_000))
+    )
     producing.start()
     time.sleep(0.3)
     started = time.monotonic()

@@ -18,9 +18,17 @@ WHEN = datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 
 
 def audit(**changes: Any) -> AuditLogActivity:
-    valid = AuditLogActivity(actor="user:42", action="invoice.delete", resource="invoice:4711", outcome="success",
-                             tenant_id="acme", occurred_at=WHEN, request_id="req-1", correlation_id="corr-1",
-                             metadata={"ip": "10.0.0.1", "reasons": ["gdpr"], "size": 3})
+    valid = AuditLogActivity(
+        actor="user:42",
+        action="invoice.delete",
+        resource="invoice:4711",
+        outcome="success",
+        tenant_id="acme",
+        occurred_at=WHEN,
+        request_id="req-1",
+        correlation_id="corr-1",
+        metadata={"ip": "10.0.0.1", "reasons": ["gdpr"], "size": 3},
+    )
     return dataclasses.replace(valid, **changes)
 
 
@@ -32,9 +40,15 @@ def test_models_are_frozen_and_slotted() -> None:
 
 
 def test_envelope_to_dict_is_activity_streams_shaped() -> None:
-    envelope = ActivityEnvelope("Create", {"type": "Person", "id": "urn:user:1"}, "urn:note:2",
-                                target={"type": "Collection", "id": "urn:c"}, published=WHEN,
-                                id="urn:activity:3", summary="Alice created a note")
+    envelope = ActivityEnvelope(
+        "Create",
+        {"type": "Person", "id": "urn:user:1"},
+        "urn:note:2",
+        target={"type": "Collection", "id": "urn:c"},
+        published=WHEN,
+        id="urn:activity:3",
+        summary="Alice created a note",
+    )
     assert envelope.to_dict() == {
         "@context": "https://www.w3.org/ns/activitystreams",
         "type": "Create",
@@ -50,9 +64,15 @@ def test_envelope_to_dict_is_activity_streams_shaped() -> None:
 
 def test_audit_to_dict() -> None:
     assert audit().to_dict() == {
-        "actor": "user:42", "action": "invoice.delete", "resource": "invoice:4711", "outcome": "success",
-        "tenant_id": "acme", "occurred_at": "2030-01-02T03:04:05+00:00", "request_id": "req-1",
-        "correlation_id": "corr-1", "metadata": {"ip": "10.0.0.1", "reasons": ["gdpr"], "size": 3},
+        "actor": "user:42",
+        "action": "invoice.delete",
+        "resource": "invoice:4711",
+        "outcome": "success",
+        "tenant_id": "acme",
+        "occurred_at": "2030-01-02T03:04:05+00:00",
+        "request_id": "req-1",
+        "correlation_id": "corr-1",
+        "metadata": {"ip": "10.0.0.1", "reasons": ["gdpr"], "size": 3},
     }
     assert AuditLogActivity("u", "login", "app", "denied", "t").occurred_at.tzinfo is not None
 
@@ -69,7 +89,9 @@ def test_valid_models_are_published(server: ScriptedServer, make_client: MakeCli
     client.publish_audit_log(audit())
     assert client.flush(10)
     assert [r.json() for r in server.requests] == [
-        ActivityEnvelope("Create", "urn:a", "urn:b", published=WHEN).to_dict(), audit().to_dict()]
+        ActivityEnvelope("Create", "urn:a", "urn:b", published=WHEN).to_dict(),
+        audit().to_dict(),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -85,7 +107,8 @@ def test_valid_models_are_published(server: ScriptedServer, make_client: MakeCli
     ],
 )
 def test_invalid_activity_names_the_field_and_enqueues_nothing(
-        make_client: MakeClient, server: ScriptedServer, activity: ActivityEnvelope, path: str) -> None:
+    make_client: MakeClient, server: ScriptedServer, activity: ActivityEnvelope, path: str
+) -> None:
     client = make_client(server.url)
     with pytest.raises(EventValidationError) as raised:
         client.publish_activity(activity)
@@ -111,7 +134,8 @@ def test_invalid_activity_names_the_field_and_enqueues_nothing(
     ],
 )
 def test_invalid_audit_log_names_the_field_and_enqueues_nothing(
-        make_client: MakeClient, server: ScriptedServer, changes: dict[str, Any], path: str) -> None:
+    make_client: MakeClient, server: ScriptedServer, changes: dict[str, Any], path: str
+) -> None:
     client = make_client(server.url)
     with pytest.raises(EventValidationError) as raised:
         client.publish_audit_log(audit(**changes))

@@ -21,7 +21,9 @@ def test_unknown_event_names_are_rejected(make_client: MakeClient, server: Scrip
         client.on("error", "not callable")  # type: ignore[arg-type]
 
 
-def test_several_handlers_run_in_order_on_the_worker_thread(make_client: MakeClient, server: ScriptedServer) -> None:
+def test_several_handlers_run_in_order_on_the_worker_thread(
+    make_client: MakeClient, server: ScriptedServer
+) -> None:
     client = make_client(server.url)
     calls: list[tuple[str, str]] = []
     client.on("success_sent", lambda report: calls.append(("first", threading.current_thread().name)))
@@ -46,7 +48,8 @@ def test_reports_and_stats_are_immutable(make_client: MakeClient, server: Script
 
 
 def test_a_raising_handler_is_logged_once_per_event_name_and_the_worker_lives(
-        make_client: MakeClient, server: ScriptedServer, caplog: pytest.LogCaptureFixture) -> None:
+    make_client: MakeClient, server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
     server.script(Reply(503), Reply(200), Reply(503), Reply(200), Reply(200))
 
     def boom(report: DeliveryReport) -> None:
@@ -67,7 +70,8 @@ def test_a_raising_handler_is_logged_once_per_event_name_and_the_worker_lives(
 
 
 def test_a_raising_callback_is_logged_once_and_the_worker_lives(
-        make_client: MakeClient, server: ScriptedServer, caplog: pytest.LogCaptureFixture) -> None:
+    make_client: MakeClient, server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
     server.script(Reply(400), Reply(400), Reply(400), Reply(200))
     calls: list[ErrorContext] = []
 
@@ -91,14 +95,17 @@ def test_a_raising_callback_is_logged_once_and_the_worker_lives(
 def test_the_callback_runs_off_the_worker_thread(make_client: MakeClient, server: ScriptedServer) -> None:
     server.set_default(Reply(400))
     threads: list[str] = []
-    client = make_client(server.url, error_callback=lambda context: threads.append(threading.current_thread().name))
+    client = make_client(
+        server.url, error_callback=lambda context: threads.append(threading.current_thread().name)
+    )
     client.publish({"n": 1})
     assert client.flush(10)
     assert threads == ["activity-publisher-error-callback"]
 
 
 def test_a_hanging_callback_cannot_stall_delivery(
-        make_client: MakeClient, server: ScriptedServer, caplog: pytest.LogCaptureFixture) -> None:
+    make_client: MakeClient, server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
     server.set_default(Reply(400))
     release = threading.Event()
     started: list[ErrorContext] = []
@@ -147,7 +154,9 @@ def test_callbacks_resume_when_hung_ones_finish(make_client: MakeClient, server:
 
 
 @pytest.mark.parametrize("batch_size", [1, 3])
-def test_event_data_is_left_out_by_default(make_client: MakeClient, server: ScriptedServer, batch_size: int) -> None:
+def test_event_data_is_left_out_by_default(
+    make_client: MakeClient, server: ScriptedServer, batch_size: int
+) -> None:
     server.set_default(Reply(400))
     contexts: list[ErrorContext] = []
     client = make_client(server.url, error_callback=contexts.append, batch_size=batch_size)

@@ -15,8 +15,12 @@ PASSWORD = "pw-s3cr3t"
 SECRETS = ("hdr-s3cr3t", QUERY_SECRET, PASSWORD)
 
 
-def everything_said(contexts: list[ErrorContext], reports: list[DeliveryReport],
-                    caplog: pytest.LogCaptureFixture, client: ActivityClient) -> str:
+def everything_said(
+    contexts: list[ErrorContext],
+    reports: list[DeliveryReport],
+    caplog: pytest.LogCaptureFixture,
+    client: ActivityClient,
+) -> str:
     ours = [r for r in caplog.records if r.name.startswith("activity_publisher")]
     texts = [repr(c) for c in contexts] + [repr(r) for r in reports] + [repr(client), repr(client._config)]
     texts += [r.getMessage() for r in ours]
@@ -28,14 +32,21 @@ def everything_said(contexts: list[ErrorContext], reports: list[DeliveryReport],
     [Reply(503), Reply(400), Reply(429, {"Retry-After": "0"}), Reply(200, delay=1.0), Reply(hang=True)],
     ids=["503", "400", "429", "timeout", "hung-then-closed"],
 )
-def test_no_secret_in_contexts_reports_or_logs(server: ScriptedServer, make_client: MakeClient,
-                                               caplog: pytest.LogCaptureFixture, reply: Reply) -> None:
+def test_no_secret_in_contexts_reports_or_logs(
+    server: ScriptedServer, make_client: MakeClient, caplog: pytest.LogCaptureFixture, reply: Reply
+) -> None:
     server.set_default(reply)
     contexts: list[ErrorContext] = []
     url = server.url + f"?token={QUERY_SECRET}"
     with caplog.at_level(logging.DEBUG):
-        client = make_client(url, headers={"Authorization": TOKEN, "X-Api-Key": PASSWORD}, max_attempts=2,
-                             request_timeout=0.2, error_callback=contexts.append, include_event_data=True)
+        client = make_client(
+            url,
+            headers={"Authorization": TOKEN, "X-Api-Key": PASSWORD},
+            max_attempts=2,
+            request_timeout=0.2,
+            error_callback=contexts.append,
+            include_event_data=True,
+        )
         seen = Collector(client)
         client.publish({"n": 1})
         client.close(3)
@@ -48,11 +59,15 @@ def test_no_secret_in_contexts_reports_or_logs(server: ScriptedServer, make_clie
         assert secret not in said
 
 
-def test_no_secret_in_network_errors(dead_url: str, make_client: MakeClient, caplog: pytest.LogCaptureFixture) -> None:
+def test_no_secret_in_network_errors(
+    dead_url: str, make_client: MakeClient, caplog: pytest.LogCaptureFixture
+) -> None:
     contexts: list[ErrorContext] = []
     url = dead_url.replace("http://", f"http://user:{PASSWORD}@") + f"?token={QUERY_SECRET}&x=1"
     with caplog.at_level(logging.DEBUG):
-        client = make_client(url, headers={"Authorization": TOKEN}, max_attempts=2, error_callback=contexts.append)
+        client = make_client(
+            url, headers={"Authorization": TOKEN}, max_attempts=2, error_callback=contexts.append
+        )
         seen = Collector(client)
         client.publish({"n": 1})
         assert client.flush(10)
