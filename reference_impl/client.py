@@ -409,10 +409,9 @@ class ActivityClient:
 
     # -- process lifecycle --------------------------------------------------------------------
 
-    def _close_at_exit(self, exit_started: float) -> None:
-        """close() within shutdown_timeout of the exit, starting no thread."""
+    def _skip_callbacks_for_exit(self) -> None:
+        """No thread may be started on the exit path, so error callbacks are skipped (and logged)."""
         self._callbacks.skip_from_now("the interpreter is exiting")
-        self.close(exit_started + self._config.shutdown_timeout - time.monotonic())
 
     def _after_fork_in_child(self) -> None:
         """A fresh queue, counters, workers and HTTP session: the parent's events stay its own.
@@ -440,8 +439,11 @@ class ActivityClient:
 def _close_clients_at_exit() -> None:
     """Flush every open client for at most its shutdown_timeout, counted from now."""
     exit_started = time.monotonic()
-    for client in list(_CLIENTS):
-        client._close_at_exit(exit_started)
+    clients = list(_CLIENTS)
+    for client in clients:  # all of them first: their workers keep running while others close
+        client._skip_callbacks_for_exit()
+    for client in clients:  # the deadlines run together, so N clients take max(), not sum()
+        client.close(exit_started + client._config.shutdown_timeout - time.monotonic())
 
 
 def _remake_clients_after_fork() -> None:

@@ -30,6 +30,7 @@ class Recorded:
     headers: dict[str, str]
     body: bytes
     at: float  # time.monotonic() on arrival
+    client_port: int  # the same port for two requests: one pooled connection
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -123,7 +124,12 @@ class ScriptedServer:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 request = Recorded(
-                    self.command, self.path, dict(self.headers.items()), body, time.monotonic()
+                    self.command,
+                    self.path,
+                    dict(self.headers.items()),
+                    body,
+                    time.monotonic(),
+                    self.client_address[1],
                 )
                 reply = server._arrive(request)
                 if reply.hang:

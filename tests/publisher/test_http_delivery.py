@@ -327,3 +327,20 @@ def test_one_bad_event_in_a_batch_fails_alone(server: ScriptedServer, make_clien
     [error] = seen.named("error")
     assert error.context is not None and error.context.category == "validation"
     assert json.dumps(client.stats.error) == "1"
+
+
+def test_one_session_pools_connections(server: ScriptedServer, make_client: MakeClient) -> None:
+    server.script(Reply(503))
+    client = make_client(server.url)
+    for n in range(3):
+        client.publish({"n": n})
+        assert client.flush(10)
+    assert len(server.requests) == 4
+    assert len({r.client_port for r in server.requests}) == 1  # one kept-alive connection
+
+
+def test_workers_are_daemon_threads(server: ScriptedServer, make_client: MakeClient) -> None:
+    client = make_client(server.url, workers=3)
+    workers = client._workers
+    assert len(workers) == 3
+    assert all(worker.daemon and worker.is_alive() for worker in workers)
