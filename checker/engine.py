@@ -5,20 +5,24 @@
    or an import leads into them.
 2. Discovery builds the publisher view; every selected rule judges it.
 3. Suppressions, per-file ignores and severities turn findings into violations.
+
+``sources`` lets a caller (executive mode's fix loop) verify file contents it holds in
+memory instead of what is on disk.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pathspec
 
 from .config import Config
-from .facts import ModuleFacts, extract
+from .facts import ModuleFacts
 from .files import collect_files
+from .parsing import DEFAULT_TIMEOUT, ParserPool, Request, describe_error
 from .ftypes import FileError, Finding, RunResult, Violation
 from .project import Project, discover, module_name_for
 from .registry import RULES_BY_ID
@@ -48,40 +52,40 @@ def selected_rules(config: Config) -> list[Rule]:
     ]
 
 
-def describe_error(exc: BaseException) -> str:
-    if isinstance(exc, RecursionError):
-        return "too deeply nested to parse (RecursionError)"
-    text = str(exc).strip().splitlines()
-    first = text[0] if text else ""
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-
-
 class Loader:
     """Reads and parses one module, recording failures instead of raising."""
 
-    def __init__(self) -> None:
+    def __init__(self, pool: ParserPool, sources: Mapping[Path, bytes] | None = None) -> None:
         self.errors: dict[Path, FileError] = {}
         self.parsed = 0
+        self.pool = pool
+        self.sources: Mapping[Path, bytes] = sources or {}
 
-    def __call__(self, path: Path, module_name: str) -> ModuleFacts | None:
+    def read(self, path: Path) -> bytes | None:
+        if path in self.sources:
+            return self.sources[path]
         try:
-            source = path.read_bytes()
+            return path.read_bytes()
         except OSError as exc:
             self.errors[path] = FileError(path, f"cannot read: {exc.strerror or exc}")
             return None
-        return self.parse(path, module_name, source)
+
+    def __call__(self, path: Path, module_name: str) -> ModuleFacts | None:
+        source = self.read(path)
+        return None if source is None else self.parse(path, module_name, source)
 
     def parse(self, path: Path, module_name: str, source: bytes) -> ModuleFacts | None:
-        self.parsed += 1
-        try:
-            facts, _module = extract(path, module_name, source)
-        except Exception as exc:  # noqa: BLE001 - any failure on a strange target file is a per-file error
-            self.errors[path] = FileError(path, f"cannot parse: {describe_error(exc)}")
-            return None
-        except RecursionError as exc:
-            self.errors[path] = FileError(path, f"cannot parse: {describe_error(exc)}")
-            return None
-        return facts
+        return self.parse_many([(path, module_name, source)]).get(path)
+
+    def parse_many(self, requests: Sequence[Request]) -> dict[Path, ModuleFacts]:
+        self.parsed += len(requests)
+        parsed: dict[Path, ModuleFacts] = {}
+        for path, outcome in self.pool.parse(requests).items():
+            if isinstance(outcome, str):
+                self.errors[path] = FileError(path, f"cannot parse: {outcome}")
+            else:
+                parsed[path] = outcome
+        return parsed
 
 
 def _per_file_ignored(config: Config) -> list[tuple[pathspec.GitIgnoreSpec, set[str]]]:
@@ -124,27 +128,30 @@ def to_violations(
     return sorted(violations.values(), key=lambda v: (v.path.as_posix(), v.line, v.column, v.rule))
 
 
-def run(paths: Sequence[Path], config: Config) -> RunResult:
+def run(
+    paths: Sequence[Path],
+    config: Config,
+    sources: Mapping[Path, bytes] | None = None,
+    parse_timeout: float = DEFAULT_TIMEOUT,
+) -> RunResult:
     files = collect_files(paths, config.exclude)
     index = {module_name_for(path): path for path in files}
-    loader = Loader()
-    project = Project(index, loader, config)
     screen = candidate_regex(config)
-    for name, path in index.items():
-        try:
-            source = path.read_bytes()
-        except OSError as exc:
-            loader.errors[path] = FileError(path, f"cannot read: {exc.strerror or exc}")
-            continue
-        if screen.search(source):
-            facts = loader.parse(path, name, source)
-            if facts is not None:
-                project.add(facts)
-    publisher = discover(project)
-    findings: list[tuple[Rule, Finding]] = []
-    if publisher.clients:
-        for rule in selected_rules(config):
-            findings.extend((rule, finding) for finding in rule.evaluate(publisher))
+    with ParserPool(timeout=parse_timeout) as pool:
+        loader = Loader(pool, sources)
+        project = Project(index, loader, config)
+        candidates: list[Request] = []
+        for name, path in index.items():
+            source = loader.read(path)
+            if source is not None and screen.search(source):
+                candidates.append((path, name, source))
+        for facts in loader.parse_many(candidates).values():
+            project.add(facts)
+        publisher = discover(project)
+        findings: list[tuple[Rule, Finding]] = []
+        if publisher.clients:
+            for rule in selected_rules(config):
+                findings.extend((rule, finding) for finding in rule.evaluate(publisher))
     modules = {facts.path: facts for facts in project.modules.values()}
     return RunResult(
         violations=tuple(to_violations(findings, modules, config)),

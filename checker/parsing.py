@@ -1,0 +1,138 @@
+"""Parsing target files in child processes.
+
+libcst's native parser can overflow its stack and kill the process (long chains of unary,
+boolean or attribute operators segfault it) or take minutes on pathological input. A
+linter must survive any file, so every parse runs in a worker process: a worker that dies
+or runs past the time budget is replaced, and the file it was parsing is reported as a
+per-file error. The workers also give the run both cores.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+
+from libcst import ParserSyntaxError
+
+from .facts import ModuleFacts, extract
+
+Request = tuple[Path, str, bytes]
+Outcome = ModuleFacts | str  # facts, or the reason the file could not be parsed
+
+DEFAULT_TIMEOUT = 30.0
+
+
+def describe_error(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "too deeply nested to parse (RecursionError)"
+    if isinstance(exc, ParserSyntaxError):
+        return f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: {exc.message}"
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def parse_one(path: Path, module_name: str, source: bytes) -> Outcome:
+    try:
+        return extract(path, module_name, source)[0]
+    except (Exception, RecursionError) as exc:  # any failure on a strange file is that file's error
+        return describe_error(exc)
+
+
+def _serve(connection: Connection) -> None:
+    """Child process: parse requests until told to stop."""
+    while True:
+        request = connection.recv()
+        if request is None:
+            return
+        connection.send(parse_one(*request))
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    connection: Connection
+    request: Request | None = None
+    started: float = 0.0
+
+
+class ParserPool:
+    def __init__(self, size: int | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+        methods = multiprocessing.get_all_start_methods()
+        self._context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self._size = max(1, size or min(os.cpu_count() or 1, 4))
+        self._timeout = timeout
+        self._workers: list[_Worker] = []
+
+    def __enter__(self) -> ParserPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(target=_serve, args=(child,), daemon=True)
+        process.start()
+        child.close()
+        return _Worker(process, parent)
+
+    def _retire(self, worker: _Worker) -> None:
+        worker.process.kill()
+        worker.process.join()
+        worker.connection.close()
+        self._workers.remove(worker)
+
+    def close(self) -> None:
+        for worker in list(self._workers):
+            try:
+                worker.connection.send(None)
+            except OSError:
+                pass
+            worker.process.join(timeout=1)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.connection.close()
+        self._workers.clear()
+
+    def parse(self, requests: Iterable[Request]) -> dict[Path, Outcome]:
+        """Parse every request; results keyed by path, in any order."""
+        pending = deque(requests)
+        results: dict[Path, Outcome] = {}
+        while len(self._workers) < min(self._size, len(pending)):
+            self._workers.append(self._spawn())
+        while pending or any(w.request for w in self._workers):
+            for worker in self._workers:
+                if worker.request is None and pending:
+                    worker.request = pending.popleft()
+                    worker.started = time.monotonic()
+                    worker.connection.send(worker.request)
+            busy = [w for w in self._workers if w.request is not None]
+            deadline = min(w.started for w in busy) + self._timeout
+            ready = wait([w.connection for w in busy], timeout=max(0.0, deadline - time.monotonic()))
+            for worker in busy:
+                assert worker.request is not None
+                path = worker.request[0]
+                if worker.connection in ready:
+                    try:
+                        results[path] = worker.connection.recv()
+                        worker.request = None
+                        continue
+                    except (EOFError, OSError):
+                        results[path] = "the parser crashed on this file (libcst native parser)"
+                elif time.monotonic() - worker.started >= self._timeout:
+                    results[path] = f"parsing took longer than {self._timeout:g} s"
+                else:
+                    continue
+                self._retire(worker)
+                if pending:
+                    self._workers.append(self._spawn())
+        return results

@@ -1,0 +1,152 @@
+"""Whatever a repository contains, the checker reports per file and never crashes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from publisher_check.cli import main
+from publisher_check.config import Config
+from publisher_check.engine import run
+
+CLIENT = (
+    "import queue\n\n\nclass Client:\n    def __init__(self) -> None:\n"
+    "        self._queue: queue.Queue[dict] = queue.Queue(maxsize=10)\n\n"
+    "    def publish(self, event: dict) -> None:\n        self._queue.put_nowait(event)\n"
+)
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "error"),
+    [
+        ("syntax.py", b"def publish(self:\n", "cannot parse"),
+        ("python2.py", b"def publish(self, e):\n    print 'sent', e\n", "cannot parse"),
+        ("nul.py", b"def publish(self):\n    pass\x00\n", "cannot parse"),
+        ("binary.py", b"def publish(\xff\xfe\x00\x01\x02" * 50, "cannot parse"),
+        ("bad_cookie.py", b"# -*- coding: no-such-codec -*-\ndef publish(self): pass\n", "cannot parse"),
+        ("wrong_cookie.py", b"# -*- coding: utf-8 -*-\ndef publish(self): return '\xe9'\n", "cannot parse"),
+    ],
+)
+def test_unparseable_candidates_are_reported_per_file(tmp_path: Path, name: str, data: bytes, error: str) -> None:
+    write(tmp_path / "client.py", CLIENT.encode())
+    write(tmp_path / name, data)
+    result = run([tmp_path], Config())
+    assert result.publisher_found, "one broken file does not stop the others from being checked"
+    assert [(e.path.name, error in e.message) for e in result.errors] == [(name, True)]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"\xef\xbb\xbf" + CLIENT.encode(),  # BOM
+        CLIENT.replace("\n", "\r\n").encode(),  # CRLF
+        b"# -*- coding: latin-1 -*-\n" + CLIENT.encode() + b"NAME = '\xe9'\n",
+    ],
+    ids=["empty", "bom", "crlf", "latin1"],
+)
+def test_odd_but_valid_files_parse(tmp_path: Path, data: bytes) -> None:
+    write(tmp_path / "client.py", data)
+    result = run([tmp_path], Config())
+    assert result.errors == ()
+    assert result.publisher_found == bool(data)
+
+
+def test_deeply_nested_expression_is_a_per_file_error(tmp_path: Path) -> None:
+    write(tmp_path / "client.py", CLIENT.encode())
+    nested = "x = " + "(" * 5000 + "1" + ")" * 5000 + "\ndef publish(self): pass\n"
+    write(tmp_path / "nested.py", nested.encode())
+    result = run([tmp_path], Config())
+    assert result.publisher_found
+    assert [e.path.name for e in result.errors] == ["nested.py"]
+
+
+def test_large_generated_file(tmp_path: Path) -> None:
+    lines = [f"VALUE_{i} = {{'id': {i}, 'name': 'item-{i}', 'tags': ['a', 'b']}}" for i in range(40_000)]
+    write(tmp_path / "generated.py", ("\n".join(lines) + "\n").encode())  # several MB, never a candidate
+    write(tmp_path / "client.py", CLIENT.encode())
+    result = run([tmp_path], Config())
+    assert result.errors == () and result.publisher_found
+
+
+def test_symlink_loops_and_links_out_of_the_tree_are_not_followed(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    outside = tmp_path / "outside"
+    write(project / "client.py", CLIENT.encode())
+    write(outside / "other_client.py", CLIENT.replace("Client", "OtherClient").encode())
+    os.symlink(project, project / "loop")
+    os.symlink(outside, project / "escape")
+    os.symlink(outside / "other_client.py", project / "linked.py")
+    result = run([project], Config())
+    assert result.clients == (f"{(project / 'client.py').as_posix()}:Client",)
+
+
+@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="root can read anything")
+def test_unreadable_file_is_reported(tmp_path: Path) -> None:
+    write(tmp_path / "client.py", CLIENT.encode())
+    locked = write(tmp_path / "locked.py", b"def publish(self): pass\n")
+    locked.chmod(0)
+    try:
+        result = run([tmp_path], Config())
+    finally:
+        locked.chmod(0o644)
+    assert [e.path.name for e in result.errors] == ["locked.py"]
+
+
+def test_virtualenvs_and_build_folders_are_skipped(tmp_path: Path) -> None:
+    write(tmp_path / "venv_x" / "pyvenv.cfg", b"home = /usr\n")
+    write(tmp_path / "venv_x" / "lib" / "client.py", CLIENT.encode())
+    write(tmp_path / "build" / "lib" / "client.py", CLIENT.encode())
+    write(tmp_path / ".git" / "client.py", CLIENT.encode())
+    write(tmp_path / "ignored" / "client.py", CLIENT.encode())
+    write(tmp_path / ".gitignore", b"ignored/\n")
+    result = run([tmp_path], Config())
+    assert not result.publisher_found and result.files_scanned == 0
+
+
+def test_checker_never_writes_in_informative_mode(tmp_path: Path) -> None:
+    write(tmp_path / "client.py", CLIENT.encode())
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*")  if p.is_file()}
+    CliRunner().invoke(main, [str(tmp_path), "--format", "json"])
+    after = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert before == after
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, [str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert "path does not exist" in result.stderr
+
+
+def test_dangling_symlink_is_reported_as_unreadable(tmp_path: Path) -> None:
+    write(tmp_path / "client.py", CLIENT.encode())
+    os.symlink(tmp_path / "gone.py", tmp_path / "dangling.py")
+    result = run([tmp_path], Config())
+    assert result.publisher_found
+    assert [(e.path.name, e.message.startswith("cannot read")) for e in result.errors] == [("dangling.py", True)]
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        (b"def publish(self): pass\nx = " + b"-" * 100_000 + b"1\n", "crashed"),  # overflows libcst's native stack
+        (b"def publish(self): pass\nx = " + b"+".join([b"1"] * 50_000) + b"\n", "longer than"),  # pathologically slow
+    ],
+    ids=["native-crash", "too-slow"],
+)
+def test_parser_crash_or_hang_is_a_per_file_error(tmp_path: Path, source: bytes, reason: str) -> None:
+    write(tmp_path / "client.py", CLIENT.encode())
+    write(tmp_path / "hostile.py", source)
+    result = run([tmp_path], Config(), parse_timeout=3.0)
+    assert result.publisher_found, "the run goes on with the other files"
+    assert [(e.path.name, reason in e.message) for e in result.errors] == [("hostile.py", True)]
