@@ -205,9 +205,11 @@ class ActivityClient:
     def close(self, timeout: float | None = None) -> None:
         """Refuse new events, flush, stop the workers, report what is left as dropped.
 
-        One deadline covers all of it, and close() returns by then. Afterwards every published
-        event has its outcome in ``stats``: events still queued or in a worker's hands count as
-        ``dropped`` (not confirmed). Idempotent; a second call waits for the first.
+        One deadline covers all of it; only the ``dropped`` handlers, which run on this thread,
+        come after it. Afterwards every published event has its outcome in ``stats``: events
+        still queued or in a worker's hands count as ``dropped`` (not confirmed). A worker stuck
+        in an HTTP request ends when that request does (``request_timeout``); it is a daemon and
+        never delays exit. Idempotent; a second call waits for the first.
         """
         if not self._queue.stop_accepting():
             self._closed.wait(timeout)
@@ -250,7 +252,10 @@ class ActivityClient:
             try:
                 self._deliver(entries)
             except Exception:
-                logger.exception("activity publisher: unexpected error delivering %d event(s)", len(entries))
+                logger.exception(
+                    "activity publisher: unexpected error delivering %d event(s); counted as error",
+                    len(entries),
+                )
                 self._queue.record(entries, ERROR, 0)
             finally:
                 for _ in entries:
