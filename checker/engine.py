@@ -24,7 +24,7 @@ from .facts import ModuleFacts
 from .files import collect_files
 from .parsing import DEFAULT_TIMEOUT, ParserPool, Request, describe_error
 from .ftypes import FileError, Finding, RunResult, Violation
-from .project import Project, discover, module_name_for
+from .project import Project, discover, module_index
 from .registry import RULES_BY_ID
 from .rule import Rule
 
@@ -135,7 +135,7 @@ def run(
     parse_timeout: float = DEFAULT_TIMEOUT,
 ) -> RunResult:
     files = collect_files(paths, config.exclude)
-    index = {module_name_for(path): path for path in files}
+    index = module_index(files, paths)
     screen = candidate_regex(config)
     with ParserPool(timeout=parse_timeout) as pool:
         loader = Loader(pool, sources)

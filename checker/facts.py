@@ -42,6 +42,7 @@ class CallFact:
     offthread: bool  # inside a lambda handed to Thread(...) / submit(...)
     assigned_to: str | None  # "worker" / "self._thread" when the result is assigned
     handlers: tuple[ExceptFact, ...]
+    star_kwargs: bool = False  # "**options" passed: keywords are not all known
 
     def keyword(self, name: str) -> str | None:
         for key, value in self.keywords:
@@ -109,6 +110,7 @@ class DecoratorFact:
 class ReturnFact:
     kind: str  # "none", "self", "value"
     line: int
+    value: str = ""  # short source of the returned expression ("Builder(...)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,6 +345,7 @@ class _ClassFrame:
     annotated_attrs: dict[str, str] = field(default_factory=dict)
 
 
+_CONTAINER_TYPES = frozenset({"builtins.list", "builtins.dict", "collections.deque"})
 _THREADLIKE_CALLS = frozenset({"Thread", "Timer", "submit", "run_in_executor", "start_new_thread", "apply_async"})
 
 
@@ -384,8 +387,21 @@ class FactExtractor(cst.CSTVisitor):
     def annotation(self, node: cst.Annotation | None) -> str | None:
         if node is None:
             return None
-        expr = node.annotation
+        return self._annotation_name(node.annotation)
+
+    def _annotation_name(self, expr: cst.BaseExpression) -> str | None:
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):  # X | None
+            for side in (expr.left, expr.right):
+                if not (isinstance(side, cst.Name) and side.value == "None"):
+                    return self._annotation_name(side)
         if isinstance(expr, cst.Subscript):
+            outer = dotted(expr.value) or ""
+            if outer.rsplit(".", 1)[-1] in ("Optional", "Union", "Annotated", "Final", "ClassVar"):
+                for element in expr.slice:
+                    if isinstance(element.slice, cst.Index) and not (
+                        isinstance(element.slice.value, cst.Name) and element.slice.value.value == "None"
+                    ):
+                        return self._annotation_name(element.slice.value)
             expr = expr.value
         if isinstance(expr, cst.SimpleString):  # a forward reference: "Client", "queue.Queue[int]"
             text = expr.evaluated_value
@@ -604,7 +620,7 @@ class FactExtractor(cst.CSTVisitor):
             kind = "self"
         else:
             kind = "value"
-        self.frame.returns.append(ReturnFact(kind, line))
+        self.frame.returns.append(ReturnFact(kind, line, short(node.value) if node.value is not None else ""))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -615,7 +631,7 @@ class FactExtractor(cst.CSTVisitor):
             annotation = self.annotation(node.annotation)
             self.class_stack[-1].annotated_attrs[node.target.value] = annotation or ""
         if node.value is not None:
-            self._record_assignment(node.target, node.value)
+            self._record_assignment(node.target, node.value, self.annotation(node.annotation))
         elif self.frame is not None and isinstance(node.target, cst.Attribute):
             name = dotted(node.target)
             annotation = self.annotation(node.annotation)
@@ -623,7 +639,9 @@ class FactExtractor(cst.CSTVisitor):
                 line, column = self.pos(node)
                 self.frame.attr_assigns.append(AttrAssignFact(name, "<annotation>", annotation, line, column, False))
 
-    def _record_assignment(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+    def _record_assignment(
+        self, target: cst.BaseExpression, value: cst.BaseExpression, declared: str | None = None
+    ) -> None:
         name = dotted(target)
         if name is None:
             return
@@ -640,6 +658,8 @@ class FactExtractor(cst.CSTVisitor):
             call_name = "builtins.list"
         elif isinstance(value, (cst.Dict, cst.DictComp)):
             call_name = "builtins.dict"
+        if declared and "." in declared and call_name not in _CONTAINER_TYPES:
+            call_name = declared  # "self.t: Transport = make_transport()": the declared type wins
         frame = self.frame
         if frame is None:
             if self.class_stack and "." not in name:
@@ -704,6 +724,7 @@ class FactExtractor(cst.CSTVisitor):
             offthread=self.offthread_lambda_depth > 0,
             assigned_to=self.assign_targets.pop(id(node), None),
             handlers=tuple(h for level in reversed(frame.handlers) for h in level) if frame else (),
+            star_kwargs=any(a.star == "**" for a in node.args),
         )
         if frame is None:
             self.module_calls.append(fact)

@@ -46,16 +46,36 @@ def is_callback_name(name: str) -> bool:
     return "callback" in lowered or lowered in CALLBACK_NAMES
 
 
-def module_name_for(path: Path) -> str:
-    """Dotted module name: the file's stem under every enclosing package folder."""
+def module_name_for(path: Path, root: Path | None = None) -> str:
+    """Dotted module name: the file's stem under its package folders.
+
+    Folders up to ``root`` (the folder the user asked to check) count as packages even
+    without ``__init__.py``: namespace packages such as ``segment/analytics`` and
+    ``rudderstack/analytics`` must not collapse into the same ``analytics`` name.
+    """
     parts = [] if path.name == "__init__.py" else [path.stem]
     folder = path.parent
-    while (folder / "__init__.py").is_file() and folder.name:
-        parts.insert(0, folder.name)
-        if folder.parent == folder:
+    top = root.resolve() if root is not None else None
+    while folder.name and folder.parent != folder:
+        inside_root = top is not None and folder.resolve() != top and folder.resolve().is_relative_to(top)
+        if not ((folder / "__init__.py").is_file() or inside_root):
             break
+        parts.insert(0, folder.name)
         folder = folder.parent
     return ".".join(parts)
+
+
+def module_index(files: Iterable[Path], roots: Iterable[Path]) -> dict[str, Path]:
+    """Module name -> file for every file; a clash keeps both under distinct names."""
+    folders = [r if r.is_dir() else r.parent for r in roots]
+    index: dict[str, Path] = {}
+    for path in files:
+        root = next((r for r in folders if path.resolve().is_relative_to(r.resolve())), None)
+        name = module_name_for(path, root)
+        if name in index:
+            name = f"{path.parent.as_posix()}/{name}"  # not importable by that name: only reached by path
+        index[name] = path
+    return index
 
 
 @dataclass(frozen=True, slots=True)
