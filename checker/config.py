@@ -24,6 +24,8 @@ DEFAULT_PUBLISH_METHODS: tuple[str, ...] = (
 DEFAULT_FLUSH_METHODS: tuple[str, ...] = ("flush",)
 DEFAULT_CLOSE_METHODS: tuple[str, ...] = ("close", "shutdown")
 DEFAULT_HANDLER_METHODS: tuple[str, ...] = ("on",)
+DEFAULT_QUEUE_SIZE = 10_000  # the reference publisher's default max_queue_size
+DEFAULT_CALLBACK_TIMEOUT = 5.0  # seconds; the reference's on_error(..., timeout=5.0)
 
 
 class ConfigError(ValueError):
@@ -43,6 +45,8 @@ class Config:
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     fail_on: Severity = Severity.LOW
+    default_queue_size: int = DEFAULT_QUEUE_SIZE  # PUB003's fix: the maxsize given to an unbounded queue
+    callback_timeout: float = DEFAULT_CALLBACK_TIMEOUT  # PUB010's fix: the timeout given to a callback wait
     source: Path | None = None
 
 
@@ -69,6 +73,14 @@ def _fail_on(value: object) -> Severity:
         raise ConfigError(f"[tool.publisher-check] fail-on: {exc}") from None
 
 
+def _positive(key: str, value: object, kind: type[int] | type[float]) -> int | float:
+    # bool is an int subclass: `default-queue-size = true` is a mistake, not 1.
+    if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else int) or value <= 0:
+        what = "a positive integer" if kind is int else "a positive number"
+        raise ConfigError(f"[tool.publisher-check] {key} must be {what}, not {value!r}")
+    return kind(value)
+
+
 _LIST_KEYS: dict[str, str] = {
     "publish-methods": "publish_methods",
     "client-classes": "client_classes",
@@ -80,7 +92,12 @@ _LIST_KEYS: dict[str, str] = {
     "ignore": "ignore",
     "exclude": "exclude",
 }
-KNOWN_KEYS: frozenset[str] = frozenset(_LIST_KEYS) | {"per-file-ignores", "fail-on"}
+KNOWN_KEYS: frozenset[str] = frozenset(_LIST_KEYS) | {
+    "per-file-ignores",
+    "fail-on",
+    "default-queue-size",
+    "callback-timeout",
+}
 
 
 def config_from_table(table: Mapping[str, object], source: Path | None = None) -> Config:
@@ -99,6 +116,10 @@ def config_from_table(table: Mapping[str, object], source: Path | None = None) -
         values["per_file_ignores"] = _per_file_ignores(table["per-file-ignores"])
     if "fail-on" in table:
         values["fail_on"] = _fail_on(table["fail-on"])
+    if "default-queue-size" in table:
+        values["default_queue_size"] = _positive("default-queue-size", table["default-queue-size"], int)
+    if "callback-timeout" in table:
+        values["callback_timeout"] = _positive("callback-timeout", table["callback-timeout"], float)
     config = Config(**values)  # type: ignore[arg-type]
     for attr in ("select", "ignore"):
         _check_rule_ids(attr, getattr(config, attr))
