@@ -2,7 +2,13 @@
 
 A rule's docstring is its documentation (``--explain``): what it checks, why it matters and
 what the fix does. ``VALID`` and ``INVALID`` hold code examples; the test suite is generated
-from them. Invalid examples mark each expected finding inline with ``# expect: PUBnnn``.
+from them. Invalid examples mark each expected finding inline with ``# expect: PUBnnn``; an
+invalid example of a fixable rule shows the file after executive mode in ``fixed``.
+
+A fixable rule overrides ``fix``: it returns the repaired module for one violation, or None
+when that occurrence has no sound repair. ``fix_safety`` says whether executive mode applies
+it by default ("safe") or only with ``--unsafe-fixes`` ("unsafe": it can break code the
+rule does not look at, so a person should review it).
 """
 
 from __future__ import annotations
@@ -10,10 +16,17 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
-from .ftypes import Finding, Severity
+from .ftypes import Finding, Severity, Violation
 from .project import Client, Func, Klass, Publisher
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from .codemods import FixTarget
+
+FixSafety = Literal["safe", "unsafe"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +48,16 @@ class Rule:
     check: ClassVar[str]
     severity: ClassVar[Severity]
     fixable: ClassVar[bool] = False
+    fix_safety: ClassVar[FixSafety] = "safe"
     VALID: ClassVar[tuple[Example, ...]] = ()
     INVALID: ClassVar[tuple[Example, ...]] = ()
 
     def evaluate(self, publisher: Publisher) -> Iterator[Finding]:
         raise NotImplementedError
+
+    def fix(self, violation: Violation, target: FixTarget) -> cst.Module | None:
+        """The module with ``violation`` repaired, or None when it cannot be repaired soundly."""
+        return None
 
     @classmethod
     def documentation(cls) -> str:
