@@ -104,15 +104,21 @@ def _relative_to_config(path: Path, config: Config) -> str:
 
 
 def to_violations(
-    findings: Sequence[tuple[Rule, Finding]], modules: dict[Path, ModuleFacts], config: Config
+    findings: Sequence[tuple[Rule, Finding]],
+    modules: dict[Path, ModuleFacts],
+    config: Config,
+    suppressed: set[tuple[Path, int, str]] | None = None,
 ) -> list[Violation]:
+    """Findings that survive suppressions and per-file ignores; ``suppressed`` collects the others."""
     per_file = _per_file_ignored(config)
     violations: dict[tuple[Path, int, int, str], Violation] = {}
     for rule, finding in findings:
         facts = modules.get(finding.path)
         if facts is not None:
-            suppressed = dict(facts.suppressions).get(finding.line)
-            if suppressed is not None and (not suppressed or rule.id in suppressed):
+            ids = dict(facts.suppressions).get(finding.line)
+            if ids is not None and (not ids or rule.id in ids):
+                if suppressed is not None:
+                    suppressed.add((finding.path, finding.line, rule.id))
                 continue
         if per_file:
             relative = _relative_to_config(finding.path, config)
@@ -147,17 +153,20 @@ def run(
                 candidates.append((path, name, source))
         for facts in loader.parse_many(candidates).values():
             project.add(facts)
-        publisher = discover(project)
+        publishers = discover(project)
         findings: list[tuple[Rule, Finding]] = []
-        if publisher.clients:
+        for publisher in publishers:
             for rule in selected_rules(config):
                 findings.extend((rule, finding) for finding in rule.evaluate(publisher))
     modules = {facts.path: facts for facts in project.modules.values()}
+    suppressed: set[tuple[Path, int, str]] = set()
+    violations = to_violations(findings, modules, config, suppressed)
     return RunResult(
-        violations=tuple(to_violations(findings, modules, config)),
+        violations=tuple(violations),
         errors=tuple(sorted(loader.errors.values(), key=lambda e: e.path.as_posix())),
         files_scanned=len(files),
         files_parsed=loader.parsed,
-        publisher_found=bool(publisher.clients),
-        clients=tuple(sorted({f"{c.klass.module.path.as_posix()}:{c.klass.fact.name}" for c in publisher.clients})),
+        publisher_found=bool(publishers),
+        clients=tuple(sorted({f"{p.clients[0].klass.module.path.as_posix()}:{p.clients[0].name}" for p in publishers})),
+        suppressed=tuple(sorted(suppressed, key=lambda s: (s[0].as_posix(), s[1], s[2]))),
     )

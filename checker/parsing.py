@@ -9,6 +9,7 @@ per-file error. The workers also give the run both cores.
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import os
 import time
@@ -48,6 +49,7 @@ def parse_one(path: Path, module_name: str, source: bytes) -> Outcome:
 
 def _serve(connection: Connection) -> None:
     """Child process: parse requests until told to stop."""
+    faulthandler.disable()  # a native crash here is expected and reported by the parent
     while True:
         request = connection.recv()
         if request is None:

@@ -71,16 +71,40 @@ def enqueue_sites(publisher: Publisher) -> list[EnqueueSite]:
     project = publisher.project
     sites: list[EnqueueSite] = []
     seen: set[tuple[str, int]] = set()
+    appends: list[EnqueueSite] = []
     for client in publisher.clients:
         for publish in client.publish_methods:
-            for func, chain in project.walk(publish):
+            for func, chain in project.walk(publish, same_thread=True):
                 for call in func.fact.calls:
-                    is_put = call.method in ENQUEUE_METHODS and bool(call.receiver)
-                    is_append = call.method in APPEND_METHODS and call.receiver.startswith("self.")
-                    if (is_put or is_append) and (str(func.module.path), call.line) not in seen:
+                    if call.offthread or (str(func.module.path), call.line) in seen:
+                        continue
+                    if call.method in ENQUEUE_METHODS and call.receiver:
                         seen.add((str(func.module.path), call.line))
                         sites.append(EnqueueSite(client, publish, func, call, chain))
-    return sites
+                    elif call.method in APPEND_METHODS and _is_drained_buffer(publisher, func, call.receiver):
+                        seen.add((str(func.module.path), call.line))
+                        appends.append(EnqueueSite(client, publish, func, call, chain))
+    # A put() on the path is the enqueue; appends beside it are bookkeeping (lists of consumers …).
+    return sites or appends
+
+
+_DRAINING_METHODS = frozenset({"pop", "popleft", "clear", "copy"})
+
+
+def _is_drained_buffer(publisher: Publisher, func: Func, receiver: str) -> bool:
+    """``self.X`` is a buffer when another method of the class takes events back out of it."""
+    parts = receiver.split(".")
+    klass = publisher.project.class_of(func)
+    if klass is None or len(parts) != 2 or parts[0] != "self":
+        return False
+    for method in publisher.project.methods(klass).values():
+        if method.key == func.key:
+            continue
+        if any(c.receiver == receiver and c.method in _DRAINING_METHODS for c in method.fact.calls):
+            return True
+        if method.fact.name != "__init__" and any(a.target == receiver for a in method.fact.attr_assigns):
+            return True  # swapped out for a fresh list by the worker
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +162,7 @@ def buffer_of(publisher: Publisher, site: EnqueueSite) -> Buffer:
 
 
 BLOCKING_BUILTINS = {"open": "open() (file I/O)", "input": "input()"}
+NEVER_FULL_TYPES = LIST_TYPES | DEQUE_TYPES | UNBOUNDED_QUEUE_TYPES  # their put() cannot wait
 SLEEPS = frozenset({"time.sleep"})
 
 
@@ -160,7 +185,7 @@ def blocking_reason(publisher: Publisher, func: Func, call: CallFact) -> str | N
         return f"{call.callee}() (waits for a thread or queue)"
     if method == "put" and call.receiver and not _non_blocking_put(call):
         receiver_type = project.receiver_type(func, call.receiver)
-        if receiver_type not in LIST_TYPES:
+        if receiver_type not in NEVER_FULL_TYPES:
             return f"{call.callee}() (blocking put: waits while the queue is full)"
     if method == "wait" and call.receiver:
         receiver_type = project.receiver_type(func, call.receiver) or ""
@@ -195,9 +220,13 @@ class BlockingCall:
 def blocking_calls(publisher: Publisher) -> list[BlockingCall]:
     found: list[BlockingCall] = []
     seen: set[tuple[str, int, int]] = set()
+    def blocks(func: Func, call: CallFact) -> bool:
+        return blocking_reason(publisher, func, call) is not None
+
     for client in publisher.clients:
         for publish in client.publish_methods:
-            for func, chain in publisher.project.walk(publish):
+            # Stop at the first blocking call: what it does inside (a library) is not news.
+            for func, chain in publisher.project.walk(publish, same_thread=True, stop=blocks):
                 for call in func.fact.calls:
                     if call.offthread:
                         continue
@@ -351,6 +380,15 @@ def _exponential_near(publisher: Publisher, func: Func) -> bool:
     return False
 
 
+_DELAY_WORDS = ("delay", "backoff", "attempt", "retry", "wait", "sleep")
+
+
+def _names_a_delay(call: CallFact) -> bool:
+    """A wait whose argument is a retry delay, not a polling interval."""
+    arguments = (*call.args, *(v for _, v in call.keywords), call.callee)
+    return any(word in text.lower() for text in arguments for word in _DELAY_WORDS if "interval" not in text.lower())
+
+
 @memo
 def retries(publisher: Publisher) -> list[Retry]:
     project = publisher.project
@@ -379,7 +417,7 @@ def retries(publisher: Publisher) -> list[Retry]:
                 found.append(Retry("decorator", func, call.line, call.column, exponential))
             if call.method == "Retry" and call.resolved.startswith(("urllib3", "requests")):
                 factor = call.keyword("backoff_factor")
-                exponential = factor is not None and factor not in ("0", "0.0")
+                exponential = (factor is not None and factor not in ("0", "0.0")) or (factor is None and call.star_kwargs)
                 respects = call.keyword("respect_retry_after_header") != "False"
                 found.append(Retry("urllib3", func, call.line, call.column, exponential, respects))
         loop_sends = [c for c in func.fact.calls if c.in_loop and sends(func, c)]
@@ -395,6 +433,8 @@ def retries(publisher: Publisher) -> list[Retry]:
                 and _reaches(publisher, target, lambda f, c2: _is_wait(publisher, f, c2), depth=2)
                 and not sends(func, c)
             ]
+        first_send = min(c.line for c in loop_sends)
+        waits = [w for w in waits if w.line > first_send or _names_a_delay(w) or func.fact.has_exponential_math]
         if waits:
             wait = waits[0]
             found.append(Retry("loop", func, wait.line, wait.column, _exponential_near(publisher, func)))
@@ -439,7 +479,13 @@ class Classification:
             or self.values(">") & {499}
             or self.values("class") & {500}
             or {v for v in self.values("==", "in") if 500 <= v <= 599}
+            or self.catch_all_retry
         )
+
+    @property
+    def catch_all_retry(self) -> bool:
+        """A give-up predicate for 4xx that exempts 409/429 retries everything else, 5xx included."""
+        return self.handles_4xx and bool(self.values("!=", "not in") & {409, 429})
 
     @property
     def handles_4xx(self) -> bool:
@@ -459,12 +505,50 @@ class Classification:
 
 
 @memo
+def delivery_functions(publisher: Publisher) -> list[Func]:
+    """Functions on the delivery path: senders, retry loops, their callers and helpers.
+
+    Status comparisons elsewhere (a tracing helper mapping codes to span statuses) are
+    not the publisher's classification.
+    """
+    project = publisher.project
+    senders = {func.key for func, _ in send_functions(publisher)}
+    roots: dict[tuple[str, str], Func] = {}
+    for func in publisher.functions():
+        if func.key in senders or any(r.func.key == func.key for r in retries(publisher)):
+            roots[func.key] = func
+        elif any((t := project.resolve_call(func, c)) is not None and t.key in senders for c in func.fact.calls):
+            roots[func.key] = func
+    found: dict[tuple[str, str], Func] = {}
+    for root in roots.values():
+        for reached, _chain in project.walk(root, max_depth=3):
+            found.setdefault(reached.key, reached)
+        for reference in _predicate_references(root):
+            referenced = project.reference(root, reference)
+            if referenced is not None:
+                found.setdefault(referenced.key, referenced)
+    return sorted(found.values(), key=lambda f: (str(f.module.path), f.fact.line))
+
+
+_PREDICATE_KEYWORDS = ("giveup", "retry", "predicate", "should_retry", "retry_on")
+
+
+def _predicate_references(func: Func) -> list[str]:
+    """``giveup=fatal_exception`` and friends: retry predicates handed to a library."""
+    values = [v for d in func.fact.decorators for k, v in d.keywords if k in _PREDICATE_KEYWORDS]
+    values += [v for c in func.fact.calls for k, v in c.keywords if k in _PREDICATE_KEYWORDS]
+    nested = [fn for fn in func.module.functions if fn.parent == func.fact.qualname]
+    values += [v for fn in nested for d in fn.decorators for k, v in d.keywords if k in _PREDICATE_KEYWORDS]
+    return [v for v in values if v not in ("<expr>", "<lambda>")]
+
+
+@memo
 def classification(publisher: Publisher) -> Classification:
     functions: list[Func] = []
     compares: list[tuple[Func, StatusCompareFact]] = []
     uses_ok = False
     raise_for_status = False
-    for func in publisher.functions():
+    for func in delivery_functions(publisher):
         has_status = bool(func.fact.status_compares)
         if has_status:
             compares.extend((func, c) for c in func.fact.status_compares)
@@ -475,7 +559,6 @@ def classification(publisher: Publisher) -> Classification:
             has_status = True
         if has_status:
             functions.append(func)
-    functions.sort(key=lambda f: (str(f.module.path), f.fact.line))
     return Classification(functions, compares, uses_ok, raise_for_status)
 
 
@@ -589,23 +672,38 @@ def untimed_callback_waits(publisher: Publisher) -> list[tuple[Func, CallFact]]:
 
 @memo
 def builders(publisher: Publisher) -> list[Klass]:
+    """Builders of this publisher's client: ``build()`` makes the client, or ``Client.builder()`` makes them.
+
+    A class named ``*Builder`` that has nothing to do with the client (a certificate
+    builder, a test case) is not judged.
+    """
     project = publisher.project
-    client_names = {client.klass.qualified for client in publisher.clients}
+    client_keys = {client.klass.key for client in publisher.clients}
     found: dict[tuple[str, str], Klass] = {}
+
+    def constructed(func: Func) -> list[Klass]:
+        return [k for c in func.fact.calls if "." in c.resolved and (k := project.find_class(c.resolved)) is not None]
+
+    for client in publisher.clients:
+        for method in project.methods(client.klass).values():
+            for klass in constructed(method):
+                if klass.key not in client_keys and "build" in project.methods(klass):
+                    found[klass.key] = klass
     for facts in list(project.modules.values()):
         for klass_fact in facts.classes:
             klass = Klass(facts, klass_fact)
-            if klass_fact.name.endswith("Builder"):
+            build = project.methods(klass).get("build") if "build" in klass_fact.methods else None
+            if build is not None and any(k.key in client_keys for k in constructed(build)):
                 found[klass.key] = klass
-            elif "build" in klass_fact.methods:
-                build = project.methods(klass).get("build")
-                if build is not None and any(
-                    (constructed := project.find_class(c.resolved) if "." in c.resolved else None) is not None
-                    and constructed.qualified in client_names
-                    for c in build.fact.calls
-                ):
-                    found[klass.key] = klass
     return list(found.values())
+
+
+def is_fluent_return(builder: Klass, value: str, kind: str) -> bool:
+    """``return self``, or a new builder of the same class (immutable builders)."""
+    if kind == "self":
+        return True
+    fresh = (f"{builder.fact.name}(...)", "type(self)(...)", "self.__class__(...)", "replace(...)", "dataclasses.replace(...)")
+    return value in fresh
 
 
 def is_setter(func: Func) -> bool:

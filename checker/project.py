@@ -34,6 +34,8 @@ EXECUTOR_TYPES = frozenset({"concurrent.futures.ThreadPoolExecutor", "concurrent
 ENQUEUE_METHODS = frozenset({"put", "put_nowait"})
 APPEND_METHODS = frozenset({"append", "appendleft", "extend", "insert"})
 HTTP_PACKAGES = ("requests.", "httpx.", "urllib3.", "http.client.", "aiohttp.", "urllib.request.")
+HTTP_MODULES = frozenset({"requests", "requests.api", "httpx", "urllib3", "urllib3.request"})
+HTTP_CLIENT_SUFFIXES = ("Session", "Client", "AsyncClient", "PoolManager", "ConnectionPool", "HTTPConnection", "HTTPSConnection", "ClientSession")
 HTTP_METHODS = frozenset(
     {"post", "get", "put", "patch", "delete", "request", "send", "urlopen", "head", "options", "getresponse", "stream"}
 )
@@ -42,8 +44,12 @@ MAX_DEPTH = 8
 
 
 def is_callback_name(name: str) -> bool:
+    """An *error* callback: ``on_error``, ``error_callback``, ``failure_hook`` — not any callback."""
     lowered = name.lower().lstrip("_")
-    return "callback" in lowered or lowered in CALLBACK_NAMES
+    if lowered in CALLBACK_NAMES:
+        return True
+    errorish = any(word in lowered for word in ("error", "fail", "exception"))
+    return errorish and any(word in lowered for word in ("callback", "handler", "hook")) or (errorish and lowered.startswith("on_"))
 
 
 def module_name_for(path: Path, root: Path | None = None) -> str:
@@ -249,6 +255,9 @@ class Project:
                     if assign.target != f"self.{attr}":
                         continue
                     if assign.value_call:
+                        factory = self.find_function(assign.value_call) if "." in assign.value_call else None
+                        if factory is not None and factory.fact.returns:
+                            return factory.fact.returns  # "self.t = make_transport()": its return type
                         return assign.value_call
                     if params.get(assign.value):
                         return params[assign.value]
@@ -336,8 +345,20 @@ class Project:
         fake = CallFact(text, _qualify(func.module, text), (), (), 0, 0, False, False, None, ())
         return self.resolve_call(func, fake)
 
-    def walk(self, start: Func, max_depth: int = MAX_DEPTH) -> Iterator[tuple[Func, tuple[Hop, ...]]]:
-        """Every project function reachable from ``start`` with the chain of calls leading there."""
+    def walk(
+        self,
+        start: Func,
+        max_depth: int = MAX_DEPTH,
+        *,
+        same_thread: bool = False,
+        stop: Callable[[Func, CallFact], bool] | None = None,
+    ) -> Iterator[tuple[Func, tuple[Hop, ...]]]:
+        """Every project function reachable from ``start`` with the chain of calls leading there.
+
+        ``same_thread`` skips calls handed to another thread (inside a lambda given to
+        ``Thread``/``Timer``/``submit``) and never descends into a queue implementation: a
+        ``put`` on a queue is the enqueue itself. ``stop`` names calls not to descend into.
+        """
         seen = {start.key}
         frontier: list[tuple[Func, tuple[Hop, ...]]] = [(start, ())]
         while frontier:
@@ -346,24 +367,52 @@ class Project:
             if len(chain) >= max_depth:
                 continue
             for call in func.fact.calls:
+                if same_thread and call.offthread:
+                    continue
+                if stop is not None and stop(func, call):
+                    continue
                 target = self.resolve_call(func, call)
-                if target is not None and target.key not in seen:
-                    seen.add(target.key)
-                    frontier.append((target, (*chain, Hop(func, call))))
+                if target is None or target.key in seen:
+                    continue
+                if same_thread and self.is_queue_implementation(self.class_of(target)):
+                    continue
+                seen.add(target.key)
+                frontier.append((target, (*chain, Hop(func, call))))
+
+    def is_queue_implementation(self, klass: Klass | None) -> bool:
+        """A project class that *is* a queue (a vendored ``queue.Queue``, a subclass of one)."""
+        if klass is None:
+            return False
+        if self.is_subclass(klass, QUEUE_TYPES | UNBOUNDED_QUEUE_TYPES):
+            return True
+        return {"put", "get"} <= set(klass.fact.methods) or {"put_nowait", "get_nowait"} <= set(klass.fact.methods)
 
     # -- classification helpers ----------------------------------------------
 
     def is_http_call(self, func: Func, call: CallFact) -> bool:
-        name = self.external_name(func, call)
+        """A request sent by an HTTP client: ``requests.post``, ``Session.post``, ``urlopen`` …
+
+        Only module-level entry points and methods of client/session/connection types count:
+        ``requests.structures.CaseInsensitiveDict.get`` is not I/O.
+        """
         method = call.method
-        if name == "urllib.request.urlopen" or name.endswith(".urlopen"):
+        if any(fnmatch.fnmatchcase(method, pattern) for pattern in self.config.send_methods):
             return True
-        if name.startswith(HTTP_PACKAGES) and method in HTTP_METHODS:
+        if method not in HTTP_METHODS:
+            return False
+        name = self.external_name(func, call)
+        if name in ("urllib.request.urlopen", "urllib2.urlopen") or (method == "urlopen" and name.startswith(HTTP_PACKAGES)):
+            return True
+        owner = name.rsplit(".", 1)[0]
+        if owner in HTTP_MODULES:
+            return True
+        if name.startswith(HTTP_PACKAGES) and owner.rsplit(".", 1)[-1].endswith(HTTP_CLIENT_SUFFIXES):
             return True
         receiver = call.receiver.rsplit(".", 1)[-1].lower()
-        if method in {"post", "request", "send"} and ("session" in receiver or receiver in {"http", "client", "_http"}):
-            return True
-        return any(fnmatch.fnmatchcase(method, pattern) for pattern in self.config.send_methods)
+        known_type = self.receiver_type(func, call.receiver) if call.receiver else None
+        return known_type is None and method in {"post", "request", "send"} and (
+            "session" in receiver or receiver in {"http", "client", "_http", "http_client"}
+        )
 
 
 def _qualify(module: ModuleFacts, name: str) -> str:
@@ -443,7 +492,14 @@ def _class_uses_concurrency_or_http(project: Project, klass: Klass) -> bool:
     return False
 
 
-def discover(project: Project) -> Publisher:
+def discover(project: Project) -> list[Publisher]:
+    """One publisher view per client class.
+
+    Each client is judged on what *it* reaches, so two publishers in one repository never
+    lend each other a classifier or a retry loop. A client reached from another client
+    (a worker or lane object with its own ``submit``/``enqueue``) is a component of that
+    client, not a client of its own.
+    """
     config = project.config
     clients: list[Client] = []
     for facts in list(project.modules.values()):
@@ -458,12 +514,32 @@ def discover(project: Project) -> Publisher:
             if configured:
                 clients.append(Client(klass, publish))
                 continue
+            if project.is_queue_implementation(klass):
+                continue
             live = [p for p in publish if _is_client_reach(project, p)]
             if live and _class_uses_concurrency_or_http(project, klass):
                 clients.append(Client(klass, live))
-    publisher = Publisher(project, clients)
-    _compute_reach(publisher)
-    return publisher
+    publishers = []
+    for client in clients:
+        publisher = Publisher(project, [client])
+        _compute_reach(publisher)
+        publishers.append(publisher)
+    configured_keys = {
+        c.klass.key for c in clients if matches(c.klass.fact.name, config.client_classes) or matches(c.klass.qualified, config.client_classes)
+    }
+
+    def component_of_another(publisher: Publisher) -> bool:
+        key = publisher.clients[0].klass.key
+        if key in configured_keys:
+            return False
+        return any(
+            other is not publisher
+            and key in other.reach_classes
+            and other.clients[0].klass.key not in publisher.reach_classes
+            for other in publishers
+        )
+
+    return [p for p in publishers if not component_of_another(p)]
 
 
 def _compute_reach(publisher: Publisher) -> None:

@@ -105,7 +105,9 @@ class ThreadSafeQueue(Rule):
                         self._buffer.append(event)
 
                 def _run(self) -> None:
-                    pass
+                    with self._lock:
+                        batch = self._buffer.copy()
+                        self._buffer.clear()
             """
         ),
         Example.of(
@@ -122,7 +124,8 @@ class ThreadSafeQueue(Rule):
                     self._buffer.append(event)
 
                 def _run(self) -> None:
-                    pass
+                    while self._buffer:
+                        self._buffer.popleft()
             """
         ),
     )
