@@ -66,3 +66,5 @@ class RunResult:
     files_parsed: int
     publisher_found: bool
     clients: tuple[str, ...] = field(default=())
+    # (path, line, rule id) of each finding that an inline suppression comment removed
+    suppressed: tuple[tuple[Path, int, str], ...] = field(default=())
