@@ -180,6 +180,7 @@ _SHORT_MAX = 80
 _STATUS_NAMES: dict[str, int] = {s.name: int(s) for s in http.HTTPStatus}
 _STATUS_WORDS = ("status", "code")
 _SUPPRESSION = re.compile(r"#\s*publisher-check\s*:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def dotted(node: cst.CSTNode) -> str | None:
@@ -301,7 +302,9 @@ def suppressions_in(text: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
     if "publisher-check" not in text:
         return ()
     found: list[tuple[int, tuple[str, ...]]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines as libcst numbers them: str.splitlines() also breaks at form feeds and other
+    # separators, which would shift every suppression below one away from its finding.
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
         match = _SUPPRESSION.search(line)
         if match:
             ids = match.group(1)
