@@ -27,6 +27,7 @@ from .ftypes import FileError, Finding, RunResult, Violation
 from .project import Project, discover, module_index
 from .registry import RULES_BY_ID
 from .rule import Rule
+from .terminal import Progress
 
 
 def _pattern_regex(patterns: Iterable[str]) -> str:
@@ -139,11 +140,14 @@ def run(
     config: Config,
     sources: Mapping[Path, bytes] | None = None,
     parse_timeout: float = DEFAULT_TIMEOUT,
+    progress: Progress | None = None,
 ) -> RunResult:
     files = collect_files(paths, config.exclude)
+    if progress is not None:
+        progress.start(len(files))
     index = module_index(files, paths)
     screen = candidate_regex(config)
-    with ParserPool(timeout=parse_timeout) as pool:
+    with ParserPool(timeout=parse_timeout, on_done=progress.advance if progress is not None else None) as pool:
         loader = Loader(pool, sources)
         project = Project(index, loader, config)
         candidates: list[Request] = []
@@ -151,6 +155,8 @@ def run(
             source = loader.read(path)
             if source is not None and screen.search(source):
                 candidates.append((path, name, source))
+            elif progress is not None:
+                progress.advance()
         for facts in loader.parse_many(candidates).values():
             project.add(facts)
         publishers = discover(project)

@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -66,11 +66,14 @@ class _Worker:
 
 
 class ParserPool:
-    def __init__(self, size: int | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self, size: int | None = None, timeout: float = DEFAULT_TIMEOUT, on_done: Callable[[int], None] | None = None
+    ) -> None:
         methods = multiprocessing.get_all_start_methods()
         self._context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self._size = max(1, size or min(os.cpu_count() or 1, 4))
         self._timeout = timeout
+        self._on_done = on_done  # told how many more files have their outcome (a progress line)
         self._workers: list[_Worker] = []
 
     def __enter__(self) -> ParserPool:
@@ -120,6 +123,7 @@ class ParserPool:
             busy = [w for w in self._workers if w.request is not None]
             deadline = min(w.started for w in busy) + self._timeout
             ready = wait([w.connection for w in busy], timeout=max(0.0, deadline - time.monotonic()))
+            finished = len(results)
             for worker in busy:
                 assert worker.request is not None
                 path = worker.request[0]
@@ -137,4 +141,6 @@ class ParserPool:
                 self._retire(worker)
                 if pending:
                     self._workers.append(self._spawn())
+            if self._on_done is not None and len(results) > finished:
+                self._on_done(len(results) - finished)
         return results
