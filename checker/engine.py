@@ -27,7 +27,7 @@ from .ftypes import FileError, Finding, RunResult, Violation
 from .project import Project, discover, module_index
 from .registry import RULES_BY_ID
 from .rule import Rule
-from .terminal import Progress
+from .terminal import active_progress
 
 
 def _pattern_regex(patterns: Iterable[str]) -> str:
@@ -140,9 +140,9 @@ def run(
     config: Config,
     sources: Mapping[Path, bytes] | None = None,
     parse_timeout: float = DEFAULT_TIMEOUT,
-    progress: Progress | None = None,
 ) -> RunResult:
     files = collect_files(paths, config.exclude)
+    progress = active_progress()
     if progress is not None:
         progress.start(len(files))
     index = module_index(files, paths)
