@@ -42,3 +42,57 @@ def test_a_suppression_after_a_form_feed_still_applies(tmp_path: Path) -> None:
     assert result.publisher_found
     assert "PUB003" not in {v.rule for v in result.violations}
     assert [(p.name, rule) for p, _line, rule in result.suppressed] == [("client.py", "PUB003")]
+
+
+def unused_in(project: Path, select: tuple[str, ...] = ()) -> list[tuple[int, tuple[str, ...], tuple[str, ...]]]:
+    from publisher_check.engine import selected_rules
+    from publisher_check.files import collect_files
+    from publisher_check.suppressions import find_unused
+
+    config = Config(select=select) if select else Config()
+    result = run([project], config)
+    ran = {rule.id for rule in selected_rules(config)}
+    return [(u.line, u.rules, u.unknown) for u in find_unused(result, collect_files([project], ()), ran)]
+
+
+def test_used_suppressions_are_not_reported(tmp_path: Path) -> None:
+    (tmp_path / "client.py").write_text(PUBLISHER, encoding="utf-8")
+    assert unused_in(tmp_path) == []
+
+
+def test_unused_ids_bare_ignores_and_unknown_ids_are_reported(tmp_path: Path) -> None:
+    source = (
+        PUBLISHER.replace("ignore[PUB003]", "ignore[PUB003, PUB007]")  # PUB007 reports nothing on that line
+        .replace("def publish(self, event: dict) -> None:", "def publish(self, event: dict) -> None:  # publisher-check: ignore")
+        .replace("pass\n", "pass  # publisher-check: ignore[PUB999]\n")
+    )
+    (tmp_path / "client.py").write_text(source, encoding="utf-8")
+    lines = source.splitlines()
+    queue_line = next(n for n, text in enumerate(lines, 1) if "PUB007" in text)
+    publish_line = next(n for n, text in enumerate(lines, 1) if "def publish" in text)
+    pass_line = next(n for n, text in enumerate(lines, 1) if "PUB999" in text)
+    assert unused_in(tmp_path) == [
+        (queue_line, ("PUB007",), ()),
+        (publish_line, (), ()),
+        (pass_line, (), ("PUB999",)),
+    ]
+
+
+def test_ids_of_rules_that_did_not_run_are_not_reported(tmp_path: Path) -> None:
+    source = PUBLISHER.replace("ignore[PUB003]", "ignore[PUB003, PUB007]")
+    (tmp_path / "client.py").write_text(source, encoding="utf-8")
+    assert unused_in(tmp_path, select=("PUB003",)) == []
+
+
+def test_suppression_syntax_in_strings_and_other_files_is_judged_right(tmp_path: Path) -> None:
+    (tmp_path / "client.py").write_text(
+        PUBLISHER + '\nDOC = """write # publisher-check: ignore[PUB005] on the line"""\n', encoding="utf-8"
+    )
+    (tmp_path / "helpers.py").write_text("VALUE = 1  # publisher-check: ignore[PUB017]\n", encoding="utf-8")
+    # Only a real comment counts; one in a module no rule reported on suppressed nothing.
+    assert unused_in(tmp_path) == [(1, ("PUB017",), ())]
+
+
+def test_nothing_is_reported_when_no_publisher_was_found(tmp_path: Path) -> None:
+    (tmp_path / "helpers.py").write_text("VALUE = 1  # publisher-check: ignore\n", encoding="utf-8")
+    assert unused_in(tmp_path) == []
