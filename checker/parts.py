@@ -777,4 +777,6 @@ def part_modules(publisher: Publisher) -> dict[str, ModuleFacts]:
 
 
 def client_method(publisher: Publisher, client: Client, patterns: tuple[str, ...]) -> list[Func]:
-    return [m for name, m in publisher.project.methods(client.klass).items() if matches(name, patterns)]
+    """The client's public methods whose names match ``patterns`` (own or inherited)."""
+    methods = publisher.project.methods(client.klass).items()
+    return [m for name, m in methods if matches(name, patterns) and not name.startswith("_")]
