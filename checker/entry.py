@@ -1,0 +1,40 @@
+"""The ``publisher-check`` console script: ``plan`` and ``scaffold`` subcommands, else the checker.
+
+``publisher-check src/`` must keep meaning "check src/", so this is no click group: when the
+first argument names a subcommand, that command runs on the rest; otherwise the checker's own
+command (``cli.main``) gets every argument. (A folder called ``plan`` is checked as ``./plan``.)
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+
+from . import cli
+from .commands import plan_command, scaffold_command
+
+SUBCOMMANDS: dict[str, click.Command] = {"plan": plan_command, "scaffold": scaffold_command}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = SUBCOMMANDS.get(args[0]) if args else None
+    if command is None:
+        cli.main(args=args, prog_name="publisher-check")
+        return
+    name = args[0]
+    try:
+        status = command.main(args=args[1:], prog_name=f"publisher-check {name}", standalone_mode=False)
+    except click.ClickException as exc:  # usage errors: one line, exit 2, like the commands' own
+        click.echo(f"publisher-check {name}: error: {exc.format_message()}", err=True)
+        sys.exit(2)
+    except click.Abort:
+        click.echo(f"publisher-check {name}: aborted", err=True)
+        sys.exit(1)
+    sys.exit(status if isinstance(status, int) else 0)
+
+
+if __name__ == "__main__":
+    main()
