@@ -102,7 +102,9 @@ def retry_after_delay(value: str | None, *, max_delay: float, now: datetime | No
         return None
     text = value.strip()
     if text.isascii() and text.isdigit():
-        return min(max_delay, float(int(text)))
+        # float(), not int(): int() refuses more than 4300 digits, and a hostile header can
+        # have them; float() of so many digits is inf, which the cap turns into max_delay.
+        return min(max_delay, float(text))
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError):
