@@ -118,6 +118,7 @@ class ActivityClient:
         self._handlers = HandlerRegistry()
         self._callbacks = CallbackRunner(error_callback, error_callback_timeout)
         self._failure_log = LogThrottle()
+        self._bug_logged = False  # an unexpected error's traceback is logged once
         self._queue = EventQueue(max_queue_size)
         self._shutdown = threading.Event()
         self._closed = threading.Event()
@@ -251,15 +252,29 @@ class ActivityClient:
                 continue
             try:
                 self._deliver(entries)
-            except Exception:
-                logger.exception(
-                    "activity publisher: unexpected error delivering %d event(s); counted as error",
-                    len(entries),
-                )
-                self._queue.record(entries, ERROR, 0)
+            except Exception as exc:
+                self._report_unexpected(entries, exc)
             finally:
                 for _ in entries:
                     self._queue.task_done()
+
+    def _report_unexpected(self, entries: list[Entry], exc: Exception) -> None:
+        """A bug must neither kill the worker nor lose events silently: they end as ``error``.
+
+        They are reported like any permanent failure (handlers, error callback, throttled
+        warning); the traceback is logged for the first such bug only, so a bug that repeats
+        for every batch cannot flood the log.
+        """
+        if not self._bug_logged:
+            self._bug_logged = True  # a race between workers can at worst log a second traceback
+            logger.error(
+                "activity publisher: unexpected error delivering %d event(s); counted as error, "
+                "later ones are logged without a traceback",
+                len(entries),
+                exc_info=exc,
+            )
+        result = AttemptResult(Category.PERMANENT, describe_exception(exc, self._secrets))
+        self._report(ERROR, entries, 0, result, ErrorSeverity.ERROR)
 
     def _take_batch(self) -> list[Entry]:
         """Up to batch_size entries: wait briefly for the first, take the rest only if queued."""
