@@ -57,6 +57,8 @@ logger = logging.getLogger(__name__)
 #: How long an idle worker waits for an event before it looks at the shutdown flag again.
 POLL_INTERVAL: Final = 0.1
 _JSON_SEPARATORS: Final = (",", ":")
+#: Response bodies up to this size are read and dropped, so their connection can be reused.
+MAX_DRAINED_BODY: Final = 64 * 1024
 
 #: Every client, for the exit hook and the fork hook. Weak: the registry keeps no client alive.
 _CLIENTS: Final[weakref.WeakSet["ActivityClient"]] = weakref.WeakSet()
@@ -64,6 +66,19 @@ _CLIENTS: Final[weakref.WeakSet["ActivityClient"]] = weakref.WeakSet()
 
 def _remaining(deadline: float | None) -> float | None:
     return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
+def _discard_body(response: requests.Response) -> None:
+    """Read and drop at most MAX_DRAINED_BODY bytes of a body, so that its connection is reused.
+
+    Bodies are never parsed. A longer one is left unread (closing the response then closes the
+    connection), and one that breaks off, or is not what its headers said, is ignored: the status
+    has already arrived and decides the attempt.
+    """
+    try:
+        response.raw.read(MAX_DRAINED_BODY, decode_content=False)  # no decompression: no zip bomb
+    except Exception:  # whatever goes wrong with a body nobody reads changes nothing
+        pass
 
 
 class ActivityClient:
@@ -349,6 +364,7 @@ class ActivityClient:
         )
 
     def _post(self, body: bytes, headers: Mapping[str, str]) -> AttemptResult:
+        """One POST; only the status counts, so a body that breaks off after it changes nothing."""
         try:
             response = self._session.post(
                 self._config.endpoint,
@@ -356,11 +372,13 @@ class ActivityClient:
                 headers=headers,
                 timeout=self._config.request_timeout,
                 allow_redirects=False,  # a redirected POST would become a GET; 3xx counts as sent
+                stream=True,  # status and headers only: _discard_body() reads a small body
             )
         except Exception as exc:  # a requests.RequestException, or e.g. a header that cannot be encoded
             return AttemptResult(classify_exception(exc), describe_exception(exc, self._secrets))
         with response:
             status = response.status_code
+            _discard_body(response)
             return AttemptResult(
                 classify_status(status),
                 describe_status(status, response.reason),
