@@ -372,6 +372,9 @@ class ActivityClient:
                 headers=headers,
                 timeout=self._config.request_timeout,
                 allow_redirects=False,  # a redirected POST would become a GET; 3xx counts as sent
+                # requests lets REQUESTS_CA_BUNDLE override a session's own CA (psf/requests#3829):
+                # passed here, the caller's session.verify wins and the default still uses the env.
+                verify=self._session.verify,
                 stream=True,  # status and headers only: _discard_body() reads a small body
             )
         except Exception as exc:  # a requests.RequestException, or e.g. a header that cannot be encoded
