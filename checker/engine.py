@@ -22,7 +22,8 @@ import pathspec
 from .config import Config
 from .facts import ModuleFacts
 from .files import collect_files
-from .parsing import DEFAULT_TIMEOUT, ParserPool, Request, describe_error
+from .cache import FactsCache
+from .parsing import DEFAULT_TIMEOUT, Outcome, ParserPool, Request, describe_error
 from .ftypes import FileError, Finding, RunResult, Violation
 from .project import Project, discover, module_index
 from .registry import RULES_BY_ID
@@ -34,13 +35,26 @@ def _pattern_regex(patterns: Iterable[str]) -> str:
     return "|".join(fnmatch.translate(p).removeprefix("(?s:").removesuffix(")\\Z") for p in patterns)
 
 
+# A client reaches a queue, a thread or an HTTP call: its file names one of them.
+_CLIENT_TOKENS = re.compile(
+    rb"[Qq]ueue|[Tt]hread|deque|requests|urllib|httpx|http\.client|[Ss]ession|\.put(?:_nowait)?\(|\.append(?:left)?\(|\.submit\("
+)
+_BUILDER = re.compile(rb"def\s+build\s*\(")
+
+
 def candidate_regex(config: Config) -> re.Pattern[bytes]:
-    """Bytes that a file must contain to possibly hold a client class or a builder."""
+    """Bytes that a file must contain to possibly hold a client class."""
     publish = _pattern_regex(config.publish_methods)
-    alternatives = [rf"def\s+(?:{publish})\s*\(", r"class\s+\w*Builder\b", r"def\s+build\s*\("]
+    alternatives = [rf"def\s+(?:{publish})\s*\("]
     if config.client_classes:
         alternatives.append(rf"class\s+(?:{_pattern_regex(config.client_classes)})\b")
     return re.compile("|".join(alternatives).encode())
+
+
+def is_candidate(source: bytes, screen: re.Pattern[bytes], config: Config) -> bool:
+    if not screen.search(source):
+        return False
+    return bool(config.client_classes) or bool(_CLIENT_TOKENS.search(source))
 
 
 def selected_rules(config: Config) -> list[Rule]:
@@ -56,10 +70,13 @@ def selected_rules(config: Config) -> list[Rule]:
 class Loader:
     """Reads and parses one module, recording failures instead of raising."""
 
-    def __init__(self, pool: ParserPool, sources: Mapping[Path, bytes] | None = None) -> None:
+    def __init__(
+        self, pool: ParserPool, sources: Mapping[Path, bytes] | None = None, cache: FactsCache | None = None
+    ) -> None:
         self.errors: dict[Path, FileError] = {}
         self.parsed = 0
         self.pool = pool
+        self.cache = cache
         self.sources: Mapping[Path, bytes] = sources or {}
 
     def read(self, path: Path) -> bytes | None:
@@ -76,15 +93,29 @@ class Loader:
         return None if source is None else self.parse(path, module_name, source)
 
     def parse(self, path: Path, module_name: str, source: bytes) -> ModuleFacts | None:
-        return self.parse_many([(path, module_name, source)]).get(path)
+        return self.parse_many([(path, module_name, source, False)]).get(path)
 
     def parse_many(self, requests: Sequence[Request]) -> dict[Path, ModuleFacts]:
-        self.parsed += len(requests)
+        """Facts for the full requests; syntax-only requests just report errors. Cached by content."""
+        outcomes: dict[Path, Outcome] = {}
+        misses: list[Request] = []
+        for request in requests:
+            hit, outcome = self.cache.get(*request) if self.cache is not None else (False, None)
+            if hit:
+                outcomes[request[0]] = outcome
+            else:
+                misses.append(request)
+        self.parsed += sum(1 for r in misses if not r[3])
+        fresh = self.pool.parse(misses)
+        if self.cache is not None:
+            for request in misses:
+                self.cache.put(*request, fresh[request[0]])
+        outcomes.update(fresh)
         parsed: dict[Path, ModuleFacts] = {}
-        for path, outcome in self.pool.parse(requests).items():
+        for path, outcome in outcomes.items():
             if isinstance(outcome, str):
                 self.errors[path] = FileError(path, f"cannot parse: {outcome}")
-            else:
+            elif outcome is not None:
                 parsed[path] = outcome
         return parsed
 
@@ -140,6 +171,7 @@ def run(
     config: Config,
     sources: Mapping[Path, bytes] | None = None,
     parse_timeout: float = DEFAULT_TIMEOUT,
+    cache: FactsCache | None = None,
 ) -> RunResult:
     files = collect_files(paths, config.exclude)
     progress = active_progress()
@@ -148,18 +180,28 @@ def run(
     index = module_index(files, paths)
     screen = candidate_regex(config)
     with ParserPool(timeout=parse_timeout, on_done=progress.advance if progress is not None else None) as pool:
-        loader = Loader(pool, sources)
+        loader = Loader(pool, sources, cache)
         project = Project(index, loader, config)
-        candidates: list[Request] = []
+        requests: list[Request] = []
+        builders: list[Request] = []
         for name, path in index.items():
             source = loader.read(path)
-            if source is not None and screen.search(source):
-                candidates.append((path, name, source))
-            elif progress is not None:
-                progress.advance()
-        for facts in loader.parse_many(candidates).values():
+            if source is None:
+                if progress is not None:
+                    progress.advance()
+                continue
+            candidate = is_candidate(source, screen, config)
+            # Every file is at least compiled, so a syntax error anywhere is reported.
+            requests.append((path, name, source, not candidate))
+            if not candidate and _BUILDER.search(source):
+                builders.append((path, name, source, False))
+        for facts in loader.parse_many(requests).values():
             project.add(facts)
         publishers = discover(project)
+        if publishers and builders:
+            # Builders matter only once there is a client to build.
+            for facts in loader.parse_many([b for b in builders if b[0] not in loader.errors]).values():
+                project.add(facts)
         findings: list[tuple[Rule, Finding]] = []
         for publisher in publishers:
             for rule in selected_rules(config):

@@ -9,6 +9,7 @@ per-file error. The workers also give the run both cores.
 
 from __future__ import annotations
 
+import ast
 import faulthandler
 import multiprocessing
 import os
@@ -24,8 +25,8 @@ from libcst import ParserSyntaxError
 
 from .facts import ModuleFacts, extract
 
-Request = tuple[Path, str, bytes]
-Outcome = ModuleFacts | str  # facts, or the reason the file could not be parsed
+Request = tuple[Path, str, bytes, bool]  # path, module name, source, syntax check only
+Outcome = ModuleFacts | str | None  # facts; the reason the file could not be parsed; None: syntax fine
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -40,9 +41,15 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
-def parse_one(path: Path, module_name: str, source: bytes) -> Outcome:
+def parse_one(path: Path, module_name: str, source: bytes, syntax_only: bool) -> Outcome:
+    """Facts of one file, or only whether it compiles (files that cannot hold publisher parts)."""
     try:
+        if syntax_only:
+            compile(source, str(path), "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+            return None
         return extract(path, module_name, source)[0]
+    except SyntaxError as exc:
+        return f"syntax error at line {exc.lineno}, column {exc.offset}: {exc.msg}"
     except (Exception, RecursionError) as exc:  # any failure on a strange file is that file's error
         return describe_error(exc)
 

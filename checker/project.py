@@ -41,6 +41,18 @@ HTTP_METHODS = frozenset(
 )
 CALLBACK_NAMES = frozenset({"on_error", "error_handler", "on_failure", "on_exception", "error_hook", "on_error_callback"})
 MAX_DEPTH = 8
+# Libraries the rules know by name (queue.Queue, threading.Thread, requests.Session …): even when
+# their source is among the checked files (the standard library, a site-packages folder) calls
+# into them are judged by name, not by parsing their implementation.
+MODELLED_LIBRARIES = frozenset(
+    {
+        "queue", "threading", "_thread", "time", "collections", "socket", "subprocess", "asyncio",
+        "multiprocessing", "logging", "typing", "typing_extensions", "dataclasses", "json", "os", "sys",
+        "abc", "enum", "functools", "itertools", "re", "uuid", "random", "email", "datetime", "weakref",
+        "atexit", "contextlib", "http", "urllib", "ssl", "io", "concurrent", "copy", "warnings", "traceback",
+        "requests", "urllib3", "httpx", "aiohttp", "backoff", "tenacity", "attr", "attrs", "pydantic",
+    }
+)
 
 
 def is_callback_name(name: str) -> bool:
@@ -128,44 +140,53 @@ class Project:
         self._load = load
         self.config = config
         self.modules: dict[str, ModuleFacts] = {}
+        self._by_path: dict[Path, ModuleFacts] = {}
         self._missing: set[str] = set()
+        self._suffixes: dict[str, list[str]] = {}
+        self._names_by_path = {path: name for name, path in paths.items()}
+        for module_name in paths:
+            parts = module_name.split(".")
+            for start in range(len(parts)):
+                self._suffixes.setdefault(".".join(parts[start:]), []).append(module_name)
         self._attr_type_cache: dict[tuple[tuple[str, str], str], str | None] = {}
 
     # -- modules and symbols ----------------------------------------------
 
     def add(self, facts: ModuleFacts) -> None:
         self.modules[facts.module] = facts
+        self._by_path[facts.path] = facts
 
     def module(self, name: str) -> ModuleFacts | None:
+        """The facts of module ``name``, parsing its file on first use."""
         if name in self.modules:
             return self.modules[name]
-        if name in self._missing:
+        if name in self._missing or name.split(".", 1)[0] in MODELLED_LIBRARIES:
             return None
-        path = self.paths.get(name)
-        if path is None:
-            path = self._by_suffix(name)
-        facts = self._load(path, name) if path is not None else None
+        path = self.paths.get(name) or self._by_suffix(name)
+        facts = self._by_path.get(path) if path is not None else None
+        if facts is None and path is not None:
+            facts = self._load(path, self._names_by_path[path])
         if facts is None:
             self._missing.add(name)
             return None
         self.modules[name] = facts
+        self._by_path[facts.path] = facts
         return facts
 
     def _by_suffix(self, name: str) -> Path | None:
         """``activity_publisher.models`` may live in folder ``reference_impl/``: match the tail."""
         parts = name.split(".")
         for start in range(1, len(parts)):
-            tail = ".".join(parts[start:])
-            matches = [p for m, p in self.paths.items() if m == tail or m.endswith("." + tail)]
-            if len(matches) == 1:
-                return matches[0]
+            candidates = self._suffixes.get(".".join(parts[start:]), ())
+            if len(candidates) == 1:
+                return self.paths[candidates[0]]
         return None
 
     def _split(self, qualified: str) -> Iterator[tuple[ModuleFacts, str]]:
         parts = qualified.split(".")
         for cut in range(len(parts) - 1, 0, -1):
             module_name = ".".join(parts[:cut])
-            if module_name in self.modules or module_name in self.paths or self._by_suffix(module_name):
+            if module_name in self.modules or module_name in self.paths or module_name in self._suffixes:
                 facts = self.module(module_name)
                 if facts is not None:
                     yield facts, ".".join(parts[cut:])

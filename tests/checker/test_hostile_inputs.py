@@ -26,6 +26,13 @@ def write(path: Path, data: bytes) -> Path:
     return path
 
 
+def test_syntax_errors_in_files_without_publisher_parts_are_reported(tmp_path: Path) -> None:
+    write(tmp_path / "client.py", CLIENT.encode())
+    write(tmp_path / "script.py", b"print 'python 2'\n")
+    result = run([tmp_path], Config())
+    assert [(e.path.name, "syntax error at line 1" in e.message) for e in result.errors] == [("script.py", True)]
+
+
 @pytest.mark.parametrize(
     ("name", "data", "error"),
     [
@@ -139,10 +146,13 @@ def test_dangling_symlink_is_reported_as_unreadable(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("source", "reason"),
     [
-        (b"def publish(self): pass\nx = " + b"-" * 100_000 + b"1\n", "crashed"),  # overflows libcst's native stack
-        (b"def publish(self): pass\nx = " + b"+".join([b"1"] * 50_000) + b"\n", "longer than"),  # pathologically slow
+        # Candidates (a publish method and a queue) go to libcst, whose native parser crashes or crawls:
+        (b"import queue\ndef publish(self): pass\nx = " + b"-" * 100_000 + b"1\n", "crashed"),
+        (b"import queue\ndef publish(self): pass\nx = " + b"+".join([b"1"] * 50_000) + b"\n", "longer than"),
+        # Other files are only compiled, and CPython refuses them cleanly:
+        (b"x = " + b"-" * 100_000 + b"1\n", "cannot parse"),
     ],
-    ids=["native-crash", "too-slow"],
+    ids=["native-crash", "too-slow", "compile-only"],
 )
 def test_parser_crash_or_hang_is_a_per_file_error(tmp_path: Path, source: bytes, reason: str) -> None:
     write(tmp_path / "client.py", CLIENT.encode())

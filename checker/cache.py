@@ -1,0 +1,67 @@
+"""A content-addressed cache of per-file parse outcomes.
+
+The key is a hash of the checker's version, the module name, the path and the file's
+bytes, so an edited file, a moved file or a new checker release never sees a stale entry;
+configuration does not enter the key because facts do not depend on it (rules re-run on
+every run). Entries are written atomically; the folder is safe to delete at any time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from importlib import metadata
+from pathlib import Path
+
+from .fsutil import write_atomic
+from .parsing import Outcome
+
+CACHE_FORMAT = "1"  # bump when the facts' shape changes
+
+
+def default_cache_dir() -> Path:
+    configured = os.environ.get("PUBLISHER_CHECK_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "publisher-check"
+
+
+def _version() -> str:
+    try:
+        return metadata.version("publisher-check")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+class FactsCache:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._salt = f"{CACHE_FORMAT}\0{_version()}\0".encode()
+
+    def _entry(self, path: Path, module_name: str, source: bytes, syntax_only: bool) -> Path:
+        digest = hashlib.sha256(self._salt)
+        for part in (str(path).encode(), module_name.encode(), b"s" if syntax_only else b"f", source):
+            digest.update(len(part).to_bytes(8, "little"))
+            digest.update(part)
+        key = digest.hexdigest()
+        return self.folder / key[:2] / key[2:]
+
+    def get(self, path: Path, module_name: str, source: bytes, syntax_only: bool) -> tuple[bool, Outcome | None]:
+        """(hit, outcome); a missing or unreadable entry is a miss."""
+        try:
+            data = self._entry(path, module_name, source, syntax_only).read_bytes()
+            return True, pickle.loads(data)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return False, None
+
+    def put(self, path: Path, module_name: str, source: bytes, syntax_only: bool, outcome: Outcome | None) -> None:
+        if isinstance(outcome, str) and ("crashed" in outcome or "longer than" in outcome):
+            return  # a crash or a time-out may be the machine's fault: try again next time
+        entry = self._entry(path, module_name, source, syntax_only)
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(entry, pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+        except OSError:
+            pass  # a read-only or full cache folder only costs speed
