@@ -11,6 +11,9 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from importlib import metadata
 from pathlib import Path
 
@@ -65,3 +68,20 @@ class FactsCache:
             write_atomic(entry, pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
         except OSError:
             pass  # a read-only or full cache folder only costs speed
+
+
+_ACTIVE: ContextVar[FactsCache | None] = ContextVar("publisher_check_cache", default=None)
+
+
+@contextmanager
+def using(cache: FactsCache | None) -> Iterator[None]:
+    """Let every engine run inside this block (one pass, or executive mode's rounds) use ``cache``."""
+    token = _ACTIVE.set(cache)
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)
+
+
+def active_cache() -> FactsCache | None:
+    return _ACTIVE.get()

@@ -22,7 +22,7 @@ import pathspec
 from .config import Config
 from .facts import ModuleFacts
 from .files import collect_files
-from .cache import FactsCache
+from .cache import FactsCache, active_cache
 from .parsing import DEFAULT_TIMEOUT, Outcome, ParserPool, Request, describe_error
 from .ftypes import FileError, Finding, RunResult, Violation
 from .project import Project, discover, module_index
@@ -180,7 +180,7 @@ def run(
     index = module_index(files, paths)
     screen = candidate_regex(config)
     with ParserPool(timeout=parse_timeout, on_done=progress.advance if progress is not None else None) as pool:
-        loader = Loader(pool, sources, cache)
+        loader = Loader(pool, sources, cache if cache is not None else active_cache())
         project = Project(index, loader, config)
         requests: list[Request] = []
         builders: list[Request] = []

@@ -1,0 +1,52 @@
+"""The content-hashed parse cache: same answers warm and cold, invalidated by edits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from publisher_check.cli import main
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def report(*args: str | Path) -> dict[str, object]:
+    result = CliRunner().invoke(main, [str(a) for a in args] + ["--format", "json", "--session-id", "s"])
+    assert result.exit_code in (0, 1), result.output
+    data = json.loads(result.stdout)
+    data["metrics"].pop("duration")
+    return data
+
+
+def test_warm_run_reports_exactly_what_the_cold_run_did(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cold = report(FIXTURES / "sample", "--cache-dir", cache)
+    entries = list(cache.rglob("*"))
+    assert any(p.is_file() for p in entries)
+    assert report(FIXTURES / "sample", "--cache-dir", cache) == cold
+    assert report(FIXTURES / "sample", "--no-cache") == cold
+
+
+def test_an_edited_file_is_parsed_again(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    source = (
+        "import queue\n\n\nclass Client:\n    def __init__(self) -> None:\n"
+        "        self._q: queue.Queue[dict] = queue.Queue(maxsize=10)\n\n"
+        "    def publish(self, event: dict) -> None:\n        self._q.put_nowait(event)\n"
+    )
+    (project / "client.py").write_text(source, encoding="utf-8")
+    cache = tmp_path / "cache"
+    before = report(project, "--cache-dir", cache, "--select", "PUB003")
+    assert before["violations"] == []
+    (project / "client.py").write_text(source.replace("maxsize=10", "maxsize=0"), encoding="utf-8")
+    after = report(project, "--cache-dir", cache, "--select", "PUB003")
+    assert [v["rule"] for v in after["violations"]] == ["PUB003"]
+
+
+def test_no_cache_writes_nothing(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    report(FIXTURES / "sample", "--no-cache", "--cache-dir", cache)
+    assert not cache.exists()
