@@ -1,0 +1,609 @@
+"""Publisher benchmark: our ActivityClient against the floor, a naive publisher, segment and posthog.
+
+    python benchmarks/publisher_bench.py            # 50,000 events, 1 and 4 producers (~3-4 min)
+    python benchmarks/publisher_bench.py --quick    # 10,000 events (~1 min)
+    python benchmarks/publisher_bench.py --smoke    # 300 events, what the smoke test runs
+
+Every scenario runs in a fresh interpreter (``--run-scenario``, started by this script) against a
+fresh sink process (benchmarks/sink.py: 127.0.0.1, HTTP/1.1 keep-alive, TCP_NODELAY). For each
+scenario and producer count it measures:
+
+- the latency of the public enqueue call, ``time.perf_counter_ns()`` around every call
+  (median, p99, p99.9);
+- end to end: from the first call until the sink counted the last event (the sink stamps it
+  with ``time.monotonic_ns()``, which is system-wide), and events/s over that time;
+- peak RSS of the scenario process (``ru_maxrss``) and its growth over the set-up client.
+
+Scenarios: ``floor`` (bare ``queue.Queue.put_nowait``, nobody consuming), ``ours-batch``
+(``batch_size=100``, one worker), ``ours-b1-w4`` (``batch_size=1``, 4 workers), ``ours-b1-w1``,
+``naive-b1`` (a hand-written queue + one thread doing one ``requests`` POST per event),
+``segment`` (``Client.track``) and ``posthog`` (``Posthog.capture``), both pointed at the sink with
+their host option, at their default settings (gzip off, 100 events per request, one thread).
+Every client gets the same queue size, large enough to hold every event, so nothing is dropped
+and end-to-end time covers every event. A scenario whose package is not installed is skipped.
+
+``--down`` (on by default, off with ``--no-down``) adds the sink-down memory run: our client
+with ``max_queue_size=10,000`` publishing 20 rounds of 10,000 events at a closed port, RSS
+sampled after every round, next to an unbounded ``queue.Queue`` taking the same events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import http.client
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchutil import facts_line, markdown_table, mib, peak_rss_self, percentile, rss_bytes, run_facts
+
+HERE = Path(__file__).resolve().parent
+SINK = HERE / "sink.py"
+SCENARIOS = ("floor", "ours-batch", "ours-b1-w4", "ours-b1-w1", "naive-b1", "segment", "posthog")
+PEER_MODULES = {"segment": "segment.analytics", "posthog": "posthog"}
+EVENT_PATH = "/events"
+
+
+def make_event(index: int) -> dict[str, Any]:
+    """One event, ~200 bytes of JSON; fresh objects every call, as an application would make."""
+    return {
+        "event": "order_completed",
+        "user_id": f"user-{index % 1000}",
+        "properties": {
+            "order": index,
+            "amount": 12.5,
+            "currency": "EUR",
+            "plan": "pro",
+            "tags": ["web", "bench"],
+        },
+    }
+
+
+# -- one scenario, in its own process ---------------------------------------------------------
+
+
+@dataclass
+class Target:
+    """What a scenario times: ``call(event)``; ``refused(result)`` says the event was not queued."""
+
+    call: Callable[[dict[str, Any]], Any]
+    close: Callable[[], None]
+    refused: Callable[[Any], bool] = lambda result: False
+    delivers: bool = True
+
+
+def _naive_target(url: str, queue_size: int) -> Target:
+    """The simplest publisher that works: one thread, one POST per event, no retries."""
+    import requests
+
+    events: queue.Queue[dict[str, Any] | None] = queue.Queue(queue_size)
+    session = requests.Session()
+
+    def run() -> None:
+        while True:
+            event = events.get()
+            if event is None:
+                return
+            try:
+                session.post(
+                    url,
+                    data=json.dumps(event).encode(),
+                    headers={"Content-Type": "application/json"},
+                    timeout=10,
+                ).close()
+            except requests.RequestException:
+                pass
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+
+    def close() -> None:
+        events.put(None)
+        worker.join(5)
+
+    return Target(events.put_nowait, close)
+
+
+def make_target(name: str, url: str, queue_size: int) -> Target:
+    if name == "floor":
+        floor: queue.Queue[dict[str, Any]] = queue.Queue(queue_size)
+        return Target(floor.put_nowait, lambda: None, delivers=False)
+    if name.startswith("ours-"):
+        from activity_publisher import ActivityClient
+
+        batch_size, workers = {"ours-batch": (100, 1), "ours-b1-w4": (1, 4), "ours-b1-w1": (1, 1)}[name]
+        client = ActivityClient(url, max_queue_size=queue_size, batch_size=batch_size, workers=workers)
+        return Target(client.publish, lambda: client.close(10))
+    if name == "naive-b1":
+        return _naive_target(url, queue_size)
+    if name == "segment":
+        from segment.analytics import Client
+
+        segment = Client(write_key="bench-write-key", host=url.rsplit("/", 1)[0], max_queue_size=queue_size)
+
+        def track(event: dict[str, Any]) -> Any:
+            return segment.track(event["user_id"], event["event"], event["properties"])
+
+        return Target(track, segment.flush, refused=lambda result: not result[0])
+    if name == "posthog":
+        from posthog import Posthog
+
+        posthog = Posthog("phc_bench", host=url.rsplit("/", 1)[0], max_queue_size=queue_size)
+
+        def capture(event: dict[str, Any]) -> Any:
+            return posthog.capture(
+                event["event"], distinct_id=event["user_id"], properties=event["properties"]
+            )
+
+        return Target(capture, posthog.flush, refused=lambda result: result is None)
+    raise ValueError(f"unknown scenario {name!r}")
+
+
+def _sink_stats(port: int) -> dict[str, Any]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", "/_stats")
+        stats: dict[str, Any] = json.loads(connection.getresponse().read())
+        return stats
+    finally:
+        connection.close()
+
+
+def run_scenario(
+    name: str, producers: int, events: int, port: int, queue_size: int, wait_s: float
+) -> dict[str, Any]:
+    url = f"http://127.0.0.1:{port}{EVENT_PATH}"
+    target = make_target(name, url, queue_size)
+    gc.collect()
+    rss_before = rss_bytes()
+    per_thread = [events // producers + (1 if k < events % producers else 0) for k in range(producers)]
+    latencies = [array("q", bytes(8 * n)) for n in per_thread]
+    refused = [0] * producers
+    starts = [0] * producers
+    barrier = threading.Barrier(producers + 1)
+
+    def produce(slot: int) -> None:
+        call, is_refused, lat = target.call, target.refused, latencies[slot]
+        perf = time.perf_counter_ns
+        offset = sum(per_thread[:slot])
+        count = per_thread[slot]
+        barrier.wait()
+        starts[slot] = time.monotonic_ns()
+        for k in range(count):
+            event = make_event(offset + k)
+            t0 = perf()
+            try:
+                result = call(event)
+            except queue.Full:
+                t1 = perf()
+                refused[slot] += 1
+            else:
+                t1 = perf()
+                if is_refused(result):
+                    refused[slot] += 1
+            lat[k] = t1 - t0
+
+    threads = [threading.Thread(target=produce, args=(slot,)) for slot in range(producers)]
+    for thread in threads:
+        thread.start()
+    cpu0 = time.process_time()
+    barrier.wait()
+    for thread in threads:
+        thread.join()
+    enqueued_ns = time.monotonic_ns()
+    start_ns = min(starts)
+    delivered = 0
+    e2e_s: float | None = None
+    sink: dict[str, Any] = {}
+    if target.delivers:
+        deadline = time.monotonic() + wait_s
+        while True:
+            sink = _sink_stats(port)
+            delivered = sink["events"]
+            if delivered >= events - sum(refused) or time.monotonic() > deadline:
+                break
+            time.sleep(0.005)
+        if delivered >= events - sum(refused) and delivered:
+            e2e_s = (sink["last_event_ns"] - start_ns) / 1e9
+    cpu_s = time.process_time() - cpu0
+    peak = peak_rss_self()
+    merged = sorted(value for lat in latencies for value in lat)
+    result = {
+        "scenario": name,
+        "producers": producers,
+        "events": events,
+        "refused": sum(refused),
+        "p50_ns": percentile(merged, 0.50),
+        "p90_ns": percentile(merged, 0.90),
+        "p99_ns": percentile(merged, 0.99),
+        "p999_ns": percentile(merged, 0.999),
+        "max_ns": merged[-1] if merged else 0,
+        "enqueue_s": (enqueued_ns - start_ns) / 1e9,
+        "delivered": delivered,
+        "e2e_s": e2e_s,
+        "events_per_s": (events / e2e_s) if e2e_s else None,
+        "requests": sink.get("requests"),
+        "sink_paths": sink.get("paths"),
+        "sink_cpu_s": sink.get("cpu_s"),
+        "cpu_s": cpu_s,
+        "rss_before": rss_before,
+        "rss_peak": peak,
+    }
+    try:
+        target.close()
+    except Exception as exc:  # noqa: BLE001 - a peer's close failing must not lose the figures
+        result["close_error"] = f"{type(exc).__name__}: {exc}"
+    return result
+
+
+def run_down(kind: str, queue_size: int, rounds: int, per_round: int) -> dict[str, Any]:
+    """Publish rounds of events with nothing listening; RSS after every round."""
+    import logging
+    import socket
+
+    logging.disable(logging.CRITICAL)  # thousands of "ended as final_error" lines are not the point
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()  # nothing listens there now: every POST is refused at once
+    url = f"http://127.0.0.1:{port}{EVENT_PATH}"
+    if kind == "ours":
+        from activity_publisher import ActivityClient
+
+        client = ActivityClient(url, max_queue_size=queue_size, batch_size=100, workers=1)
+        call: Callable[[dict[str, Any]], None] = client.publish
+    else:
+        unbounded: queue.Queue[dict[str, Any]] = queue.Queue()
+        call = unbounded.put_nowait
+    gc.collect()
+    samples = [rss_bytes()]
+    accepted = refused = 0
+    index = 0
+    for _ in range(rounds):
+        for _ in range(per_round):
+            try:
+                call(make_event(index))
+                accepted += 1
+            except queue.Full:
+                refused += 1
+            index += 1
+        samples.append(rss_bytes())
+        time.sleep(0.05)
+    return {"kind": kind, "queue_size": queue_size, "accepted": accepted, "refused": refused, "rss": samples}
+
+
+# -- the orchestrator -------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    events: int
+    producers: list[int]
+    scenarios: list[str]
+    queue_size: int
+    down_rounds: int
+    down_per_round: int
+    down_queue: int
+    wait_s: float
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def _installed(module: str) -> bool:
+    probe = [sys.executable, "-c", f"import {module}"]
+    return subprocess.run(probe, check=False, capture_output=True, timeout=60).returncode == 0
+
+
+def _start_sink() -> tuple[subprocess.Popen[bytes], int]:
+    sink = subprocess.Popen([sys.executable, str(SINK), "--port", "0"], stdout=subprocess.PIPE)
+    assert sink.stdout is not None
+    line = sink.stdout.readline().decode()
+    if not line.startswith("PORT "):
+        sink.kill()
+        raise RuntimeError(f"the sink did not start: {line!r}")
+    return sink, int(line.split()[1])
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _child(args: list[str], timeout: float) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), *args],
+        check=False,
+        capture_output=True,
+        timeout=timeout,
+    )
+    lines = done.stdout.decode().strip().splitlines()
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
+
+
+def orchestrate(plan: Plan, with_down: bool) -> dict[str, Any]:
+    results: list[dict[str, Any]] = []
+    for name in plan.scenarios:
+        if name in PEER_MODULES and not _installed(PEER_MODULES[name]):
+            plan.skipped[name] = f"{PEER_MODULES[name]} is not installed (pip install -e '.[bench]')"
+            continue
+        for producers in plan.producers:
+            sink = None
+            port = 9  # the floor sends nothing
+            if name != "floor":
+                sink, port = _start_sink()
+            try:
+                args = ["--run-scenario", name, "--producers", str(producers), "--events", str(plan.events)]
+                args += [
+                    "--port",
+                    str(port),
+                    "--queue-size",
+                    str(plan.queue_size),
+                    "--wait",
+                    str(plan.wait_s),
+                ]
+                result = _child(args, timeout=plan.wait_s + 120)
+            finally:
+                if sink is not None:
+                    _stop(sink)
+            results.append(result)
+            print(
+                f"  {name:11} x{producers}: p50 {result['p50_ns'] / 1000:.2f} µs, "
+                f"{_rate(result['events_per_s'])} events/s",
+                file=sys.stderr,
+                flush=True,
+            )
+    down: list[dict[str, Any]] = []
+    if with_down:
+        for kind in ("ours", "unbounded"):
+            args = ["--run-down", kind, "--queue-size", str(plan.down_queue)]
+            args += ["--rounds", str(plan.down_rounds), "--per-round", str(plan.down_per_round)]
+            down.append(_child(args, timeout=300))
+    return {"plan": plan.__dict__, "results": results, "down": down}
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def _us(ns: float) -> str:
+    return f"{ns / 1000:.2f}"
+
+
+def _find(results: list[dict[str, Any]], name: str, producers: int) -> dict[str, Any] | None:
+    return next((r for r in results if r["scenario"] == name and r["producers"] == producers), None)
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if not numerator or not denominator:
+        return None
+    return numerator / denominator
+
+
+def verdicts(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(target, figure, ratio, met?) rows for every producer count measured."""
+    results = report["results"]
+    rows: list[tuple[str, str, str, str]] = []
+
+    def row(
+        target: str, figure: str, ratio: float | None, ok: Callable[[float], bool], unit: str = "×"
+    ) -> None:
+        if ratio is None:
+            rows.append((target, figure, "n/a", "not measured"))
+        else:
+            rows.append((target, figure, f"{ratio:.2f}{unit}", "met" if ok(ratio) else "**missed**"))
+
+    for producers in report["plan"]["producers"]:
+        floor = _find(results, "floor", producers)
+        ours = _find(results, "ours-batch", producers)
+        segment = _find(results, "segment", producers)
+        b1w4 = _find(results, "ours-b1-w4", producers)
+        naive = _find(results, "naive-b1", producers)
+        tag = f"{producers} producer{'s' if producers > 1 else ''}"
+        if floor and ours:
+            row(
+                f"publish() p50 ≤ 2× floor ({tag})",
+                f"{_us(ours['p50_ns'])} vs {_us(floor['p50_ns'])} µs",
+                _ratio(ours["p50_ns"], floor["p50_ns"]),
+                lambda r: r <= 2.0,
+            )
+        if ours and segment:
+            row(
+                f"publish() p50 ≥ 10× faster than segment track ({tag})",
+                f"{_us(ours['p50_ns'])} vs {_us(segment['p50_ns'])} µs",
+                _ratio(segment["p50_ns"], ours["p50_ns"]),
+                lambda r: r >= 10.0,
+            )
+            row(
+                f"batching e2e events/s ≥ 3× segment ({tag})",
+                f"{_rate(ours['events_per_s'])} vs {_rate(segment['events_per_s'])}",
+                _ratio(ours["events_per_s"], segment["events_per_s"]),
+                lambda r: r >= 3.0,
+            )
+        if b1w4 and naive:
+            row(
+                f"batch_size=1, 4 workers e2e ≥ naive single worker ({tag})",
+                f"{_rate(b1w4['events_per_s'])} vs {_rate(naive['events_per_s'])}",
+                _ratio(b1w4["events_per_s"], naive["events_per_s"]),
+                lambda r: r >= 1.0,
+            )
+    down = {d["kind"]: d for d in report["down"]}
+    if "ours" in down:
+        ours_down = down["ours"]
+        samples = ours_down["rss"]
+        full_at = next(
+            (
+                k
+                for k in range(1, len(samples))
+                if k * report["plan"]["down_per_round"] >= ours_down["queue_size"]
+            ),
+            1,
+        )
+        growth = max(samples[full_at:]) - samples[full_at]
+        rows.append(
+            (
+                f"RSS bounded while the sink is down (max_queue_size={ours_down['queue_size']:,})",
+                f"+{growth / 2**20:.1f} MiB after the queue filled, over {ours_down['refused']:,} refused events",
+                "—",
+                "met" if growth < 4 * 2**20 else "**missed**",
+            )
+        )
+    return rows
+
+
+def render(report: dict[str, Any], facts: dict[str, object]) -> str:
+    header = [
+        "scenario",
+        "producers",
+        "p50 µs",
+        "p99 µs",
+        "p99.9 µs",
+        "enqueue s",
+        "e2e s",
+        "events/s",
+        "requests",
+        "refused",
+        "client CPU s",
+        "sink CPU s",
+        "peak RSS MiB",
+        "RSS growth MiB",
+    ]
+    rows = []
+    for r in report["results"]:
+        rows.append(
+            [
+                r["scenario"],
+                str(r["producers"]),
+                _us(r["p50_ns"]),
+                _us(r["p99_ns"]),
+                _us(r["p999_ns"]),
+                f"{r['enqueue_s']:.2f}",
+                "—" if r["e2e_s"] is None else f"{r['e2e_s']:.2f}",
+                _rate(r["events_per_s"]),
+                "—" if r["requests"] is None else f"{r['requests']:,}",
+                str(r["refused"]),
+                f"{r['cpu_s']:.2f}",
+                "—" if r["sink_cpu_s"] is None else f"{r['sink_cpu_s']:.2f}",
+                mib(r["rss_peak"]),
+                mib(r["rss_peak"] - r["rss_before"]),
+            ]
+        )
+    parts = [
+        f"Run: {facts_line(facts)}",
+        "",
+        (
+            f"{report['plan']['events']:,} events per scenario, "
+            f"queue size {report['plan']['queue_size']:,} for every client."
+        ),
+        "",
+        markdown_table(header, rows),
+    ]
+    for name, reason in report["plan"]["skipped"].items():
+        parts.append(f"\nskipped {name}: {reason}")
+    if report["down"]:
+        down_rows = []
+        for d in report["down"]:
+            samples = d["rss"]
+            down_rows.append(
+                [
+                    d["kind"],
+                    f"{d['queue_size']:,}" if d["kind"] == "ours" else "unbounded",
+                    f"{d['accepted']:,}",
+                    f"{d['refused']:,}",
+                    mib(samples[0]),
+                    " ".join(mib(s) for s in samples[1:]),
+                ]
+            )
+        parts += [
+            "",
+            "Sink down (nothing listening), RSS MiB after each round:",
+            "",
+            markdown_table(
+                ["client", "queue", "accepted", "refused", "RSS before", "RSS after each round"], down_rows
+            ),
+        ]
+    parts += ["", "Targets:", "", markdown_table(["target", "figures", "ratio", "verdict"], verdicts(report))]
+    return "\n".join(parts) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10,000 events per scenario")
+    parser.add_argument(
+        "--smoke", action="store_true", help="300 events, tiny sink-down run (for the smoke test)"
+    )
+    parser.add_argument("--events", type=int, default=None)
+    parser.add_argument("--producers", default="1,4", help="comma-separated producer thread counts")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--no-down", action="store_true", help="skip the sink-down memory run")
+    parser.add_argument("--json", type=Path, default=None, help="also write every figure as JSON here")
+    parser.add_argument(
+        "--wait", type=float, default=None, help="seconds to wait for the sink to count every event"
+    )
+    # internal: one scenario in this (fresh) process
+    parser.add_argument("--run-scenario", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--run-down", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--queue-size", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=20, help=argparse.SUPPRESS)
+    parser.add_argument("--per-round", type=int, default=10_000, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    events = args.events or (300 if args.smoke else 10_000 if args.quick else 50_000)
+    if args.run_scenario:
+        result = run_scenario(
+            args.run_scenario,
+            int(args.producers),
+            events,
+            args.port,
+            args.queue_size or events,
+            args.wait or 120.0,
+        )
+        print(json.dumps(result), flush=True)
+        os._exit(0)  # peers' atexit hooks (flush/join) have nothing left to do; never let them hang
+    if args.run_down:
+        print(json.dumps(run_down(args.run_down, args.queue_size, args.rounds, args.per_round)), flush=True)
+        os._exit(0)
+
+    plan = Plan(
+        events=events,
+        producers=[int(p) for p in args.producers.split(",")],
+        scenarios=[s for s in args.scenarios.split(",") if s],
+        queue_size=events,
+        down_rounds=4 if args.smoke else 20,
+        down_per_round=500 if args.smoke else 10_000,
+        down_queue=1_000 if args.smoke else 10_000,
+        wait_s=args.wait or (30.0 if args.smoke else 180.0),
+    )
+    unknown = set(plan.scenarios) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenarios: {', '.join(sorted(unknown))} (known: {', '.join(SCENARIOS)})")
+    facts = run_facts()
+    print(f"publisher benchmark: {events:,} events, producers {plan.producers}", file=sys.stderr, flush=True)
+    report = orchestrate(plan, with_down=not args.no_down)
+    report["facts"] = facts
+    print(render(report, facts), end="")
+    if args.json is not None:
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
