@@ -250,7 +250,7 @@ def check(answers: Answers) -> None:
             f"{_count(volume)} events/s with --reliability {answers.reliability}: riding out a "
             f"{policy.outage_seconds} s collector outage needs a {_count(needed)}-event queue, more than the "
             f"{_count(MAX_QUEUE)} one in-memory client may hold; split the volume across processes "
-            f"(at most {_count(MAX_QUEUE / policy.outage_seconds)} events/s each), use a durable outbox, "
+            f"(at most {math.floor(MAX_QUEUE / policy.outage_seconds):,} events/s each), use a durable outbox, "
             "or accept --reliability best-effort",
         )
 

@@ -196,3 +196,9 @@ def test_errors_from_the_console_script_carry_no_traceback(tmp_path: Path) -> No
 def test_other_arguments_still_reach_the_checker(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(tmp_path, "--format", "json", capsys=capsys)
     assert code == 0 and json.loads(out)["publisherFound"] is False
+
+
+def test_the_documented_guaranteed_volume_limit_is_exact() -> None:
+    assert make_plan(Answers(volume=16_666, reliability="guaranteed")).defaults["max_queue_size"] == 1_000_000
+    with pytest.raises(PlanError, match=r"at most 16,666 events/s each"):
+        make_plan(Answers(volume=16_667, reliability="guaranteed"))
