@@ -14,8 +14,18 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from .plan import DESTINATIONS, FRAMEWORKS, RELIABILITIES, Answers, Plan, PlanError, load_example, make_plan
-from .plan import reliability_answer, render_text
+from .plan import (
+    DESTINATIONS,
+    FRAMEWORKS,
+    RELIABILITIES,
+    Answers,
+    Plan,
+    PlanError,
+    load_example,
+    make_plan,
+    reliability_answer,
+    render_text,
+)
 from .scaffold import ScaffoldError, scaffold
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -26,18 +36,39 @@ CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
 def plan_options(command: F) -> F:
     """The Phase 1 answers, shared by ``plan`` and ``scaffold``."""
     options = [
-        click.option("--volume", type=float, required=True, metavar="EVENTS_PER_S",
-                     help="Expected events per second (low < 10, medium 10-1000, high > 1000)."),
-        click.option("--reliability", type=click.Choice(RELIABILITIES), default=None,
-                     help="Delivery guarantee the SLA asks for."),
+        click.option(
+            "--volume",
+            type=float,
+            required=True,
+            metavar="EVENTS_PER_S",
+            help="Expected events per second (low < 10, medium 10-1000, high > 1000).",
+        ),
+        click.option(
+            "--reliability", type=click.Choice(RELIABILITIES), default=None, help="Delivery guarantee the SLA asks for."
+        ),
         click.option("--sla", type=click.Choice(RELIABILITIES), default=None, help="Synonym of --reliability."),
-        click.option("--destinations", type=click.Choice(DESTINATIONS), default="single", show_default=True,
-                     help="One collector, several (each event to one), or fan-out (each event to all)."),
-        click.option("--framework", type=click.Choice(FRAMEWORKS), default="standalone", show_default=True,
-                     help="Where the publisher runs; fastapi/flask also get an integration."),
-        click.option("--examples", "example_files", multiple=True, metavar="FILE",
-                     type=click.Path(path_type=Path, dir_okay=False),
-                     help="A JSON file holding one example event (repeatable); a schema is inferred from them."),
+        click.option(
+            "--destinations",
+            type=click.Choice(DESTINATIONS),
+            default="single",
+            show_default=True,
+            help="One collector, several (each event to one), or fan-out (each event to all).",
+        ),
+        click.option(
+            "--framework",
+            type=click.Choice(FRAMEWORKS),
+            default="standalone",
+            show_default=True,
+            help="Where the publisher runs; fastapi/flask also get an integration.",
+        ),
+        click.option(
+            "--examples",
+            "example_files",
+            multiple=True,
+            metavar="FILE",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="A JSON file holding one example event (repeatable); a schema is inferred from them.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -69,8 +100,14 @@ def _fail(command: str, error: Exception) -> NoReturn:
 
 @click.command("plan", context_settings=CONTEXT)
 @plan_options
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="json is for agents: the same plan as one object.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json is for agents: the same plan as one object.",
+)
 def plan_command(
     volume: float,
     reliability: str | None,
@@ -123,7 +160,9 @@ def scaffold_command(
         written = scaffold(dest, package, plan, force=force)
     except (PlanError, ScaffoldError) as exc:
         _fail("scaffold", exc)
-    click.echo(f"Wrote {len(written)} files for package {package} ({plan.volume_class} volume, {plan.answers.reliability}):")
+    click.echo(
+        f"Wrote {len(written)} files for package {package} ({plan.volume_class} volume, {plan.answers.reliability}):"
+    )
     for path in sorted(written):
         click.echo(f"  {path}")
     click.echo("Next:")

@@ -66,7 +66,8 @@ class RetryPolicy:
     def delays(self) -> list[float]:
         """The waits before retries 1 .. max_attempts - 1 (without jitter)."""
         return [
-            min(self.max_delay, self.initial_delay * self.backoff_factor ** (n - 1)) for n in range(1, self.max_attempts)
+            min(self.max_delay, self.initial_delay * self.backoff_factor ** (n - 1))
+            for n in range(1, self.max_attempts)
         ]
 
 
@@ -189,11 +190,15 @@ def load_example(path: Path) -> Example:
     try:
         event = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise PlanError("--examples", f"{path} is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        raise PlanError(
+            "--examples", f"{path} is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
     except (ValueError, RecursionError) as exc:
         raise PlanError("--examples", f"{path} is not JSON: {exc}") from None
     if not isinstance(event, dict):
-        raise PlanError("--examples", f"{path} must hold one JSON object (an example event), not a JSON {_json_type(event)}")
+        raise PlanError(
+            "--examples", f"{path} must hold one JSON object (an example event), not a JSON {_json_type(event)}"
+        )
     return Example(str(path), event)
 
 
@@ -300,7 +305,7 @@ def _batch_and_workers(volume: float) -> tuple[Decision, Decision]:
         batch = min(MAX_BATCH, math.ceil(volume / REQUESTS_PER_WORKER))
         batch_reason = (
             f"{_count(volume)} events/s is more than one worker's ~{REQUESTS_PER_WORKER} requests/s: a worker "
-            f"posts up to {batch} queued events as one {{\"batch\": [...]}} request; it never waits to fill a "
+            f'posts up to {batch} queued events as one {{"batch": [...]}} request; it never waits to fill a '
             "batch, so latency does not grow"
         )
         if batch == MAX_BATCH:
@@ -446,8 +451,10 @@ def _design(answers: Answers, schema: dict[str, Any]) -> list[Decision]:
 
 
 def _collector(answers: Answers, batch_size: int) -> list[str]:
-    needs = ["answers 2xx for an accepted event; 429 with Retry-After to slow clients down; 4xx (not 409/429) "
-             "only for events it will never accept"]
+    needs = [
+        "answers 2xx for an accepted event, 429 with Retry-After to slow clients down, and other 4xx only "
+        "for events it will never accept"
+    ]
     if batch_size > 1:
         needs.append('accepts {"batch": [event, ...]} bodies (batch_size > 1)')
     if answers.reliability == "exactly-once":

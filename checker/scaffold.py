@@ -48,10 +48,10 @@ class ActivityClient:
         self.publish(event)
 '''
 
-_EVENT_VALIDATOR: Final = '''
+_EVENT_VALIDATOR: Final = """
 #: The plan's event schema, inferred from its example events; used by publish_event().
 EVENT_VALIDATOR: Final = load_validator("event.json")
-'''
+"""
 
 
 class ScaffoldError(ValueError):
@@ -252,7 +252,7 @@ def _require(applied: set[str], wanted: Mapping[str, object], where: str) -> Non
         raise ScaffoldError(REFERENCE, f"{where} has no default for {', '.join(missing)}: the reference changed")
 
 
-def _reference_files(root: Traversable, prefix: PurePosixPath = PurePosixPath()) -> dict[PurePosixPath, bytes]:
+def _reference_files(root: Traversable, prefix: PurePosixPath) -> dict[PurePosixPath, bytes]:
     files: dict[PurePosixPath, bytes] = {}
     for entry in root.iterdir():
         if entry.name == "__pycache__" or entry.name.endswith(".pyc"):
@@ -299,7 +299,7 @@ def render(package: str, plan: Plan) -> dict[PurePosixPath, bytes]:
     rename = _RenamePackage(package)
     root = PurePosixPath(package)
     out: dict[PurePosixPath, bytes] = {}
-    for path, data in _reference_files(resources.files(REFERENCE)).items():
+    for path, data in _reference_files(resources.files(REFERENCE), PurePosixPath()).items():
         if path.suffix == ".py":
             out[root / path] = _copy_module(path.name, data.decode("utf-8"), rename, plan.defaults)
         else:

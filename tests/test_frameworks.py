@@ -15,14 +15,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from publisher_check.entry import main
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = {"type": "order.placed", "order_id": "o-1001", "amount": 42.5}
 
 DRIVERS = {
-    "fastapi": '''
+    "fastapi": """
         import importlib
 
         import pytest
@@ -41,8 +40,8 @@ DRIVERS = {
                 # The lifespan closed the client at shutdown, which flushed the queue.
                 assert collector.events == [{"type": "order.placed", "order_id": "o-7", "amount": 3.5}]
                 assert client.stats.success_sent == client.stats.published == 1
-    ''',
-    "flask": '''
+    """,
+    "flask": """
         import importlib
 
         import pytest
@@ -64,14 +63,14 @@ DRIVERS = {
                 assert collector.events == [{"type": "order.placed", "order_id": "o-7", "amount": 3.5}]
                 with pytest.raises(ClientClosedError):
                     client.publish_event({"type": "order.placed", "order_id": "o-9", "amount": 1.0})
-    ''',
+    """,
 }
 
 
 def documented_app(framework: str) -> str:
     """The ``app.py`` block of docs/frameworks.md for ``framework``."""
     text = (REPO / "docs" / "frameworks.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```python\n(.+?)\n```", text, flags=re.S)
+    blocks = re.findall(r"```python\n(.+?)\n```", text, flags=re.DOTALL)
     return next(block for block in blocks if f"integrations.{framework} import" in block) + "\n"
 
 
@@ -81,14 +80,32 @@ def test_the_documented_pattern_works(framework: str, tmp_path: Path, capsys: py
     example.write_text(json.dumps(EXAMPLE), encoding="utf-8")
     project = tmp_path / "project"
     with pytest.raises(SystemExit) as exited:
-        main(["scaffold", str(project), "--package", "orders_publisher", "--volume", "200", "--reliability",
-              "guaranteed", "--framework", framework, "--examples", str(example)])
+        main(
+            [
+                "scaffold",
+                str(project),
+                "--package",
+                "orders_publisher",
+                "--volume",
+                "200",
+                "--reliability",
+                "guaranteed",
+                "--framework",
+                framework,
+                "--examples",
+                str(example),
+            ]
+        )
     assert exited.value.code == 0, capsys.readouterr().err
     (project / "app.py").write_text(documented_app(framework), encoding="utf-8")
     (project / "tests" / "test_documented_app.py").write_text(textwrap.dedent(DRIVERS[framework]), encoding="utf-8")
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider"],
-        cwd=project, capture_output=True, text=True, timeout=300,
+        cwd=project,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     generated = {"fastapi": 1, "flask": 2}[framework]
@@ -101,8 +118,20 @@ def test_the_documented_app_passes_the_checker_with_the_publisher(
 ) -> None:
     project = tmp_path / "project"
     with pytest.raises(SystemExit):
-        main(["scaffold", str(project), "--package", "orders_publisher", "--volume", "5", "--sla", "best-effort",
-              "--framework", framework])
+        main(
+            [
+                "scaffold",
+                str(project),
+                "--package",
+                "orders_publisher",
+                "--volume",
+                "5",
+                "--sla",
+                "best-effort",
+                "--framework",
+                framework,
+            ]
+        )
     (project / "app.py").write_text(documented_app(framework), encoding="utf-8")
     capsys.readouterr()
     with pytest.raises(SystemExit) as exited:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from publisher_check.entry import main
 from publisher_check.plan import Answers, Example, PlanError, make_plan, volume_class
 
@@ -30,7 +29,9 @@ def write_json(path: Path, value: object) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("volume", "expected"), [(0.5, "low"), (9.9, "low"), (10, "medium"), (1000, "medium"), (1000.1, "high")])
+@pytest.mark.parametrize(
+    ("volume", "expected"), [(0.5, "low"), (9.9, "low"), (10, "medium"), (1000, "medium"), (1000.1, "high")]
+)
 def test_volume_classes_follow_the_skill(volume: float, expected: str) -> None:
     assert volume_class(volume) == expected
 
@@ -129,10 +130,13 @@ def test_best_effort_at_any_volume_is_accepted_with_a_capped_queue() -> None:
     assert "capped" in huge.parameters[0].reason
 
 
-def test_plan_command_prints_every_parameter_with_its_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_plan_command_prints_every_parameter_with_its_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     example = write_json(tmp_path / "order.json", ORDER)
-    code, out, err = run("plan", "--volume", "200", "--sla", "guaranteed", "--framework", "fastapi",
-                         "--examples", example, capsys=capsys)
+    code, out, err = run(
+        "plan", "--volume", "200", "--sla", "guaranteed", "--framework", "fastapi", "--examples", example, capsys=capsys
+    )
     assert code == 0 and err == ""
     plan = make_plan(Answers(200, "guaranteed", framework="fastapi", examples=(Example(str(example), ORDER),)))
     for decision in plan.parameters:
@@ -142,8 +146,22 @@ def test_plan_command_prints_every_parameter_with_its_reason(tmp_path: Path, cap
 
 def test_plan_command_json_is_the_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     examples = [write_json(tmp_path / "order.json", ORDER), write_json(tmp_path / "refund.json", REFUND)]
-    code, out, _ = run("plan", "--volume", "20", "--reliability", "exactly-once", "--destinations", "multiple",
-                       "--examples", examples[0], "--examples", examples[1], "--format", "json", capsys=capsys)
+    code, out, _ = run(
+        "plan",
+        "--volume",
+        "20",
+        "--reliability",
+        "exactly-once",
+        "--destinations",
+        "multiple",
+        "--examples",
+        examples[0],
+        "--examples",
+        examples[1],
+        "--format",
+        "json",
+        capsys=capsys,
+    )
     assert code == 0
     document = json.loads(out)
     assert document["answers"] == {
@@ -163,18 +181,38 @@ def test_plan_command_json_is_the_plan(tmp_path: Path, capsys: pytest.CaptureFix
     [
         (["--volume", "-5", "--reliability", "guaranteed"], "--volume: must be a number of events per second > 0"),
         (["--volume", "nan", "--reliability", "guaranteed"], "--volume: must be a number"),
-        (["--volume", "5", "--reliability", "exactly-once", "--sla", "best-effort"], "--sla: best-effort contradicts --reliability exactly-once"),
-        (["--volume", "20000", "--reliability", "guaranteed"], "--volume: 20,000 events/s with --reliability guaranteed"),
+        (
+            ["--volume", "5", "--reliability", "exactly-once", "--sla", "best-effort"],
+            "--sla: best-effort contradicts --reliability exactly-once",
+        ),
+        (
+            ["--volume", "20000", "--reliability", "guaranteed"],
+            "--volume: 20,000 events/s with --reliability guaranteed",
+        ),
         (["--volume", "5"], "--reliability: required (or --sla)"),
         (["--reliability", "guaranteed"], "Missing option '--volume'"),
         (["--volume", "5", "--reliability", "always"], "Invalid value for '--reliability'"),
-        (["--volume", "5", "--reliability", "guaranteed", "--examples", "{dir}/list.json"], "--examples: {dir}/list.json must hold one JSON object"),
-        (["--volume", "5", "--reliability", "guaranteed", "--examples", "{dir}/text.json"], "--examples: {dir}/text.json is not JSON: Expecting value at line 1, column 1"),
-        (["--volume", "5", "--reliability", "guaranteed", "--examples", "{dir}/nan.json"], "--examples: {dir}/nan.json is not JSON: NaN is not JSON"),
-        (["--volume", "5", "--reliability", "guaranteed", "--examples", "{dir}/missing.json"], "--examples: cannot read {dir}/missing.json"),
+        (
+            ["--volume", "5", "--reliability", "guaranteed", "--examples", "{dir}/list.json"],
+            "--examples: {dir}/list.json must hold one JSON object",
+        ),
+        (
+            ["--volume", "5", "--reliability", "guaranteed", "--examples", "{dir}/text.json"],
+            "--examples: {dir}/text.json is not JSON: Expecting value at line 1, column 1",
+        ),
+        (
+            ["--volume", "5", "--reliability", "guaranteed", "--examples", "{dir}/nan.json"],
+            "--examples: {dir}/nan.json is not JSON: NaN is not JSON",
+        ),
+        (
+            ["--volume", "5", "--reliability", "guaranteed", "--examples", "{dir}/missing.json"],
+            "--examples: cannot read {dir}/missing.json",
+        ),
     ],
 )
-def test_bad_answers_are_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+def test_bad_answers_are_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
     write_json(tmp_path / "list.json", [ORDER])
     (tmp_path / "text.json").write_text("order placed\n", encoding="utf-8")
     (tmp_path / "nan.json").write_text('{"amount": NaN}', encoding="utf-8")
@@ -187,7 +225,11 @@ def test_bad_answers_are_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureF
 def test_errors_from_the_console_script_carry_no_traceback(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "publisher_check.entry", "plan", "--volume", "-1", "--sla", "guaranteed"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
     )
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr == "publisher-check plan: error: --volume: must be a number of events per second > 0, got -1.0\n"

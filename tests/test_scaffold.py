@@ -13,7 +13,6 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-
 from publisher_check.entry import main
 from publisher_check.plan import Answers, Example, make_plan
 from publisher_check.scaffold import ScaffoldError, check_package_name, render
@@ -46,7 +45,9 @@ def scaffold(tmp_path: Path, example: Path, capsys: pytest.CaptureFixture[str]) 
 
     def make(package: str, *options: str) -> Path:
         dest = tmp_path / package
-        code, _, err = run("scaffold", dest, "--package", package, *ANSWERS, "--examples", example, *options, capsys=capsys)
+        code, _, err = run(
+            "scaffold", dest, "--package", package, *ANSWERS, "--examples", example, *options, capsys=capsys
+        )
         assert code == 0, err
         return dest
 
@@ -58,7 +59,11 @@ def defaults_in(source: str, class_name: str) -> dict[str, object]:
     found: dict[str, object] = {}
     klass = next(n for n in ast.parse(source).body if isinstance(n, ast.ClassDef) and n.name == class_name)
     for node in klass.body:
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and isinstance(node.value, ast.Constant):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(node.value, ast.Constant)
+        ):
             found[node.target.id] = node.value.value
         if isinstance(node, ast.FunctionDef) and node.name == "__init__":
             args = node.args.kwonlyargs
@@ -72,17 +77,25 @@ def pytest_in(project: Path) -> subprocess.CompletedProcess[str]:
     """The generated tests, run the way the skill says: ``python -m pytest tests`` in the project."""
     return subprocess.run(
         [sys.executable, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider"],
-        cwd=project, capture_output=True, text=True, timeout=300,
+        cwd=project,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
 def test_the_copy_is_the_reference_plus_the_plan(scaffold: Scaffold) -> None:
     project = scaffold("orders_publisher")
     reference = resources.files("activity_publisher")
-    copied = {p.relative_to(project / "orders_publisher").as_posix() for p in (project / "orders_publisher").rglob("*") if p.is_file()}
-    shipped = {
-        entry.name for entry in reference.iterdir() if entry.is_file() and not entry.name.endswith(".pyc")
-    } | {f"schemas/{entry.name}" for entry in reference.joinpath("schemas").iterdir()}
+    copied = {
+        p.relative_to(project / "orders_publisher").as_posix()
+        for p in (project / "orders_publisher").rglob("*")
+        if p.is_file()
+    }
+    shipped = {entry.name for entry in reference.iterdir() if entry.is_file() and not entry.name.endswith(".pyc")} | {
+        f"schemas/{entry.name}" for entry in reference.joinpath("schemas").iterdir()
+    }
     assert copied == shipped | {"schemas/event.json", "testing.py"}
     assert sorted(p.name for p in (project / "tests").iterdir()) == ["test_orders_publisher_publisher.py"]
     for path in (project / "orders_publisher").rglob("*.py"):
@@ -135,10 +148,23 @@ def test_the_generated_tests_pass(scaffold: Scaffold, framework: str, passed: in
     assert f"{passed} passed" in done.stdout
 
 
-def test_generated_tests_pass_without_examples_and_at_high_volume(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_generated_tests_pass_without_examples_and_at_high_volume(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     project = tmp_path / "project"
-    code, _, err = run("scaffold", project, "--package", "telemetry", "--volume", "5000", "--sla", "best-effort",
-                       "--destinations", "fan-out", capsys=capsys)
+    code, _, err = run(
+        "scaffold",
+        project,
+        "--package",
+        "telemetry",
+        "--volume",
+        "5000",
+        "--sla",
+        "best-effort",
+        "--destinations",
+        "fan-out",
+        capsys=capsys,
+    )
     assert code == 0, err
     schema = json.loads((project / "telemetry" / "schemas" / "event.json").read_text(encoding="utf-8"))
     assert "required" not in schema
@@ -152,13 +178,16 @@ def test_existing_files_are_not_overwritten_without_force(
     project = scaffold("orders_publisher")
     client = project / "orders_publisher" / "client.py"
     client.write_text("# my edits\n", encoding="utf-8")
-    code, out, err = run("scaffold", project, "--package", "orders_publisher", *ANSWERS, "--examples", example, capsys=capsys)
+    code, out, err = run(
+        "scaffold", project, "--package", "orders_publisher", *ANSWERS, "--examples", example, capsys=capsys
+    )
     assert code == 2 and out == ""
     assert err.startswith("publisher-check scaffold: error: DEST: would overwrite 16 existing file(s) (")
     assert err.rstrip().endswith("pass --force to replace them") and err.count("\n") == 1
     assert client.read_text(encoding="utf-8") == "# my edits\n"
-    code, _, _ = run("scaffold", project, "--package", "orders_publisher", *ANSWERS, "--examples", example, "--force",
-                     capsys=capsys)
+    code, _, _ = run(
+        "scaffold", project, "--package", "orders_publisher", *ANSWERS, "--examples", example, "--force", capsys=capsys
+    )
     assert code == 0 and "def publish_event" in client.read_text(encoding="utf-8")
 
 
@@ -189,13 +218,18 @@ def test_package_names_that_cannot_work_are_refused(package: str, message: str) 
 
 def test_bad_package_or_dest_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run("scaffold", tmp_path / "p", "--package", "json", *ANSWERS, capsys=capsys)
-    assert code == 2 and err.startswith("publisher-check scaffold: error: --package: 'json' would shadow") and err.count("\n") == 1
+    assert (
+        code == 2
+        and err.startswith("publisher-check scaffold: error: --package: 'json' would shadow")
+        and err.count("\n") == 1
+    )
     afile = tmp_path / "afile"
     afile.write_text("", encoding="utf-8")
     code, _, err = run("scaffold", afile, "--package", "events", *ANSWERS, capsys=capsys)
     assert code == 2 and err.count("\n") == 1 and "error:" in err
-    code, _, err = run("scaffold", tmp_path / "q", "--package", "events", "--volume", "20000", "--sla", "exactly-once",
-                       capsys=capsys)
+    code, _, err = run(
+        "scaffold", tmp_path / "q", "--package", "events", "--volume", "20000", "--sla", "exactly-once", capsys=capsys
+    )
     assert code == 2 and err.startswith("publisher-check scaffold: error: --volume: 20,000 events/s")
     assert not (tmp_path / "q").exists()
 
@@ -218,7 +252,10 @@ def test_scaffold_works_from_an_installed_non_editable_copy(tmp_path: Path) -> N
     site = tmp_path / "site"
     install = subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-compile", "--target", str(site), str(source)],
-        capture_output=True, text=True, timeout=300,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert install.returncode == 0, install.stderr
     assert (site / "publisher_check" / "templates" / "integrations" / "flask.py.tmpl").is_file()
@@ -232,9 +269,27 @@ def test_scaffold_works_from_an_installed_non_editable_copy(tmp_path: Path) -> N
         "main(sys.argv[1:])\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code, "scaffold", str(project), "--package", "events", "--volume", "50",
-         "--sla", "guaranteed", "--framework", "flask"],
-        capture_output=True, text=True, cwd=tmp_path, env=environment, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            code,
+            "scaffold",
+            str(project),
+            "--package",
+            "events",
+            "--volume",
+            "50",
+            "--sla",
+            "guaranteed",
+            "--framework",
+            "flask",
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert (project / "events" / "integrations" / "flask.py").is_file()

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from publisher_check.entry import main
 from publisher_check.registry import RULES_BY_ID
 from publisher_check.report import SKILL, report_schema
@@ -30,7 +29,12 @@ TEXT = (REPO / "skill.md").read_text(encoding="utf-8")
 
 
 def sh_lines() -> list[str]:
-    return [line for block in re.findall(r"```sh\n(.*?)```", TEXT, flags=re.S) for line in block.splitlines() if line.strip()]
+    return [
+        line
+        for block in re.findall(r"```sh\n(.*?)```", TEXT, flags=re.DOTALL)
+        for line in block.splitlines()
+        if line.strip()
+    ]
 
 
 def help_text(*command: str, capsys: pytest.CaptureFixture[str]) -> str:
@@ -51,24 +55,44 @@ def test_front_matter_names_the_skill_and_when_to_use_it() -> None:
     front, _body = TEXT.removeprefix("---\n").split("\n---\n", 1)
     assert f"name: {SKILL.split(':', 1)[1]}" in front.splitlines()
     description = " ".join(front.split("description:", 1)[1].split())
-    for use in ("activity or audit logging", "telemetry clients", "event-driven architectures", "async job submission", "Python"):
+    for use in (
+        "activity or audit logging",
+        "telemetry clients",
+        "event-driven architectures",
+        "async job submission",
+        "Python",
+    ):
         assert use in description
 
 
 def test_the_four_phases_come_in_order() -> None:
-    headings = re.findall(r"^## (.+)$", TEXT, flags=re.M)
+    headings = re.findall(r"^## (.+)$", TEXT, flags=re.MULTILINE)
     phases = [h for h in headings if h.startswith("Phase")]
     assert [p.split(" — ")[0] for p in phases] == ["Phase 1", "Phase 2", "Phase 3", "Phase 4"]
     plan = TEXT.split("## Phase 1", 1)[1].split("## Phase 2", 1)[0]
-    for topic in ("low < 10/s", "medium 10–1000/s", "high > 1000/s", "fan-out", "exactly-once", "FastAPI", "Flask",
-                  "standalone", "Queue size", "Retry policy", "Workers and batching", "Validation",
-                  "Error handling and alerting", "Testing strategy", "wait for approval"):
+    for topic in (
+        "low < 10/s",
+        "medium 10–1000/s",
+        "high > 1000/s",
+        "fan-out",
+        "exactly-once",
+        "FastAPI",
+        "Flask",
+        "standalone",
+        "Queue size",
+        "Retry policy",
+        "Workers and batching",
+        "Validation",
+        "Error handling and alerting",
+        "Testing strategy",
+        "wait for approval",
+    ):
         assert topic in plan, topic
 
 
 def test_the_checklist_has_one_line_per_rule_named_as_the_checker_names_it() -> None:
     checklist = TEXT.split("## The checklist", 1)[1]
-    items = re.findall(r"^- \*\*(PUB\d{3})\*\* ([^:]+): (.+)$", checklist, flags=re.M)
+    items = re.findall(r"^- \*\*(PUB\d{3})\*\* ([^:]+): (.+)$", checklist, flags=re.MULTILINE)
     assert [rule for rule, _, _ in items] == sorted(RULES_BY_ID)
     for rule, check, passing in items:
         assert check == RULES_BY_ID[rule].check
@@ -90,20 +114,30 @@ def test_every_command_line_is_a_publisher_check_python_or_shell_step() -> None:
 
 def path_environment(**extra: str) -> dict[str, str]:
     """This environment's publisher-check and python first on PATH, as after the README's install."""
-    environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}", **extra}
+    environment = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        **extra,
+    }
     environment.pop("PYTHONPATH", None)
     return environment
 
 
 def test_the_readme_skill_commands_work(tmp_path: Path) -> None:
     section = (REPO / "README.md").read_text(encoding="utf-8").split("\n## The skill\n", 1)[1].split("\n## ", 1)[0]
-    (script,) = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+    (script,) = re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)
     clone = tmp_path / "clone"
     (clone / "docs" / "examples").mkdir(parents=True)
     for example in (REPO / "docs" / "examples").iterdir():
         (clone / "docs" / "examples" / example.name).write_bytes(example.read_bytes())
     done = subprocess.run(
-        ["bash", "-e", "-c", script], cwd=clone, env=path_environment(), capture_output=True, text=True, timeout=300
+        ["bash", "-e", "-c", script],
+        cwd=clone,
+        env=path_environment(),
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Found 0 violations" in done.stdout and " passed" in done.stdout
@@ -114,7 +148,13 @@ def test_following_the_skill_from_an_empty_folder(tmp_path: Path, orchestrator: 
     environment = path_environment(ORCHESTRATOR_METRICS_URL=orchestrator.url)
     for line in sh_lines():
         done = subprocess.run(
-            ["bash", "-c", line], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=300
+            ["bash", "-c", line],
+            cwd=tmp_path,
+            env=environment,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert done.returncode == 0, f"{line}\nexit {done.returncode}\n{done.stdout}\n{done.stderr}"
 
