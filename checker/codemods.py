@@ -5,6 +5,11 @@ returns a new ``cst.Module`` (or ``None`` when this occurrence has no sound fix)
 writes anything: ``fixer.py`` turns the returned module into a text edit, checks it and
 decides whether it is kept. Rules report at documented places (``docs/rule-locations.md``);
 ``FixTarget.nodes_at`` maps such a place back to syntax nodes.
+
+Fixes build their result with ``FixTarget.replace(old, new)``: the replaced node is the
+fix's *scope*. Two fixes whose scopes overlap are never applied in the same round, even
+when their text edits do not touch (``-> None`` on a def and ``return self`` at the end of
+its body contradict each other); the later one is recomputed on the new text next round.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from functools import cached_property
 from typing import TypeVar
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from .config import Config
 from .facts import dotted
@@ -23,6 +28,8 @@ from .ftypes import Violation
 N = TypeVar("N", bound=cst.CSTNode)
 
 _NO_SPACE = cst.SimpleWhitespace("")
+# Nodes that hold statements without being statements themselves.
+_BLOCKS = (cst.BaseSuite, cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase)
 
 
 class FixTarget:
@@ -31,14 +38,24 @@ class FixTarget:
     def __init__(self, module: cst.Module, config: Config) -> None:
         self.module = module
         self.config = config
+        self.replaced: cst.CSTNode | None = None  # the scope of the last fix built here
 
     @cached_property
-    def _metadata(self) -> tuple[Mapping[cst.CSTNode, CodeRange], Mapping[cst.CSTNode, cst.CSTNode]]:
+    def _positions(self) -> Mapping[cst.CSTNode, CodeRange]:
         # No copy: parsed trees hold no shared nodes, and fixes need the module's own nodes
-        # so that ``deep_replace`` finds them.
-        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-        resolved = wrapper.resolve_many([PositionProvider, ParentNodeProvider])
-        return resolved[PositionProvider], resolved[ParentNodeProvider]  # type: ignore[return-value]
+        # so that ``deep_replace`` finds them. Positions are the one costly metadata (a full
+        # codegen); parents are found by the cheap statement-level walk below.
+        return MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+
+    @cached_property
+    def _at(self) -> dict[tuple[int, int], list[cst.CSTNode]]:
+        """Nodes by reported place: (line, 1-based column); defs and classes at their name."""
+        index: dict[tuple[int, int], list[cst.CSTNode]] = {}
+        for node, where in self._positions.items():
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+                where = self._positions[node.name]
+            index.setdefault((where.start.line, where.start.column + 1), []).append(node)
+        return index
 
     def nodes_at(self, violation: Violation, kind: type[N]) -> list[N]:
         """Nodes of ``kind`` that the violation's line/column designate, outermost first.
@@ -46,35 +63,44 @@ class FixTarget:
         Functions and classes are reported at their name; everything else at its first
         character. Several calls can start at one place (``a.b()(c)``): fixes pick theirs.
         """
-        positions, _parents = self._metadata
-        found: list[N] = []
-        for node, where in positions.items():
-            if not isinstance(node, kind):
-                continue
-            if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-                where = positions[node.name]
-            if where.start.line == violation.line and where.start.column == violation.column - 1:
-                found.append(node)
-        return found
+        found = [n for n in self._at.get((violation.line, violation.column), []) if isinstance(n, kind)]
+        return sorted(found, key=lambda n: self.span(n)[0] - self.span(n)[1])
 
     def node_at(self, violation: Violation, kind: type[N]) -> N | None:
         found = self.nodes_at(violation, kind)
         return found[0] if found else None
 
-    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return self._metadata[1].get(node)
+    @cached_property
+    def _parents(self) -> dict[cst.CSTNode, cst.CSTNode]:
+        """Statement and decorator -> the statement (or module) that holds it."""
+        parents: dict[cst.CSTNode, cst.CSTNode] = {}
+
+        def walk(node: cst.CSTNode, owner: cst.CSTNode) -> None:
+            for child in node.children:
+                if isinstance(child, (cst.BaseStatement, cst.Decorator)):
+                    parents[child] = owner
+                    if isinstance(child, cst.BaseCompoundStatement):
+                        walk(child, child)
+                elif isinstance(child, _BLOCKS):
+                    walk(child, owner)
+
+        walk(self.module, self.module)
+        return parents
+
+    def parent(self, node: cst.BaseStatement | cst.Decorator) -> cst.CSTNode | None:
+        """The statement (or module) holding a statement or decorator."""
+        return self._parents.get(node)
 
     def owning_class(self, func: cst.FunctionDef) -> cst.ClassDef | None:
         """The class whose body directly holds ``func`` (a method), else None."""
-        block = self.parent(func)
-        owner = self.parent(block) if block is not None else None
+        owner = self.parent(func)
         return owner if isinstance(owner, cst.ClassDef) else None
 
     @cached_property
     def imports(self) -> dict[str, str]:
         """Local name -> imported dotted name, for every import in the file (any depth)."""
         names: dict[str, str] = {}
-        for node in self._metadata[0]:
+        for node in self._positions:
             if isinstance(node, cst.Import):
                 for alias in node.names:
                     name = dotted(alias.name) or ""
@@ -101,7 +127,29 @@ class FixTarget:
         return name
 
     def replace(self, old: cst.CSTNode, new: cst.CSTNode) -> cst.Module:
+        """The module with ``old`` replaced by ``new``; ``old`` becomes the fix's scope."""
+        self.replaced = old
         return self.module.deep_replace(old, new)  # type: ignore[return-value]
+
+    def span(self, node: cst.CSTNode) -> tuple[int, int]:
+        """``node``'s [start, end) as offsets in ``code``."""
+        where = self._positions[node]
+        return (
+            self._line_starts[where.start.line - 1] + where.start.column,
+            self._line_starts[where.end.line - 1] + where.end.column,
+        )
+
+    @cached_property
+    def code(self) -> str:
+        """The module's source text (generating it is a full codegen: done once)."""
+        return self.module.code
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        starts = [0]
+        for line in self.code.splitlines(keepends=True):
+            starts.append(starts[-1] + len(line))
+        return starts
 
     def statement(self, code: str) -> cst.BaseStatement:
         """Parse one statement with the file's newline and indentation conventions."""

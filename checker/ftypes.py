@@ -51,6 +51,14 @@ class Violation:
 
 
 @dataclass(frozen=True, slots=True)
+class FixFailure:
+    """A fix executive mode tried and did not keep, with the reason (shown to the user)."""
+
+    violation: Violation
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class FileError:
     """A target file that could not be read or parsed; reported, never fatal."""
 

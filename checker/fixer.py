@@ -1,0 +1,336 @@
+"""Executive mode: VERIFY → apply non-overlapping fixes → check → VERIFY again, bounded.
+
+What the loop guarantees (each is tested in ``tests/checker/test_fixer.py``):
+
+- Every fix is computed on a file's current text and becomes one text edit within its scope
+  (the node it replaced). Fixes whose scopes overlap or touch are not applied together: the
+  later ones wait for the next round, when they are recomputed on the new text — nested
+  fixes are deferred, never dropped or double-counted.
+- A changed file must parse again with libcst (so the next VERIFY sees it) and ``compile()``
+  for the running Python. If it does not, the file goes back to its previous text and the
+  offending fix is dropped, counted as failed and never retried.
+- Nothing is written until the loop ends: ``--diff`` and a real run compute the same changes.
+  Files are written atomically (temporary file + rename in the same folder), keeping their
+  encoding, line endings and permissions; a file without a fix is never rewritten, and a
+  file that changed on disk meanwhile is left alone and reported.
+- The loop stops when a round finds nothing to apply or after ``MAX_ROUNDS`` rounds; hitting
+  the bound is reported (``converged`` is false).
+"""
+
+from __future__ import annotations
+
+import difflib
+import stat
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import libcst as cst
+
+from .codemods import FixTarget
+from .config import Config
+from .engine import run
+from .fsutil import write_atomic
+from .ftypes import FileError, FixFailure, RunResult, Violation
+from .parsing import describe_error
+from .registry import RULES_BY_ID
+from .report import display_path
+from .rule import FixSafety, Rule
+
+MAX_ROUNDS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """One fix as a text edit on the decoded file: ``text`` replaces ``[start, end)``."""
+
+    violation: Violation
+    start: int
+    end: int
+    text: str
+    replaced: str  # the text it replaces, to recognise the same fix in a later round
+    scope: tuple[int, int]  # what the fix rewrote (covers [start, end)); no other fix may touch it
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    path: Path
+    encoding: str
+    before: bytes
+    after: bytes
+    fixes: int  # fixes kept in this file
+
+
+@dataclass(frozen=True, slots=True)
+class FixReport:
+    initial: RunResult
+    final: RunResult  # what remains; each violation's ``fixable`` says whether a fix is available
+    rounds: int
+    fixes_applied: int
+    failures: tuple[FixFailure, ...]
+    converged: bool
+    changes: tuple[FileChange, ...]
+    write_errors: tuple[FileError, ...] = ()
+
+    @property
+    def iterations(self) -> int:
+        """Fix rounds run; a run with nothing to fix still made its one VERIFY pass."""
+        return max(1, self.rounds)
+
+
+@dataclass
+class _Plan:
+    edits: dict[Path, list[Edit]] = field(default_factory=dict)  # the ones this run may apply
+    available: dict[Violation, FixSafety] = field(default_factory=dict)  # every violation with a fix
+    failures: list[FixFailure] = field(default_factory=list)
+    targets: dict[Path, FixTarget] = field(default_factory=dict)  # the parsed files the edits are on
+
+
+_RejectKey = tuple[Path, str, str, str]
+
+
+def _reject_key(path: Path, edit: Edit) -> _RejectKey:
+    return (path, edit.violation.rule, edit.replaced, edit.text)
+
+
+def _edit(before: str, after: str, violation: Violation, scope: tuple[int, int]) -> Edit | None:
+    """The smallest single edit turning ``before`` into ``after`` (common prefix and suffix kept)."""
+    if before == after:
+        return None
+    limit = min(len(before), len(after))
+    start = 0
+    while start < limit and before[start] == after[start]:
+        start += 1
+    suffix = 0
+    while suffix < limit - start and before[-1 - suffix] == after[-1 - suffix]:
+        suffix += 1
+    end = len(before) - suffix
+    scope = (min(scope[0], start), max(scope[1], end))
+    return Edit(violation, start, end, after[start : len(after) - suffix], before[start:end], scope)
+
+
+def _splice(code: str, edits: Sequence[Edit]) -> str:
+    parts: list[str] = []
+    position = 0
+    for edit in sorted(edits, key=lambda e: e.start):
+        parts.extend((code[position : edit.start], edit.text))
+        position = edit.end
+    parts.append(code[position:])
+    return "".join(parts)
+
+
+def _disjoint(edits: Sequence[Edit]) -> list[Edit]:
+    """Edits whose scopes have at least one untouched character between them; the rest wait a round."""
+    chosen: list[Edit] = []
+    for edit in sorted(edits, key=lambda e: (e.scope, e.start)):
+        if chosen and edit.scope[0] <= chosen[-1].scope[1]:
+            continue
+        chosen.append(edit)
+    return chosen
+
+
+def _parse_checked(path: Path, data: bytes, config: Config) -> FixTarget | str:
+    """``data`` parsed, or why it cannot be a file we fix or write: libcst must reproduce it
+    byte for byte (edits are made on its text; the next VERIFY parses it) and CPython must
+    compile it."""
+    try:
+        module = cst.parse_module(data)
+    except Exception as exc:  # noqa: BLE001 - any parser failure means "do not write this"
+        return f"libcst cannot parse it ({describe_error(exc)})"
+    parsed = FixTarget(module, config)
+    if parsed.code.encode(module.encoding) != data:
+        return "libcst does not reproduce it byte for byte"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings in the user's code are not our verdict
+            compile(data, str(path), "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        detail = f"{type(exc).__name__}: {exc.msg}" if isinstance(exc, SyntaxError) else describe_error(exc)
+        return f"it does not compile ({detail})"
+    return parsed
+
+
+def _read(path: Path, sources: Mapping[Path, bytes]) -> bytes | None:
+    if path in sources:
+        return sources[path]
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None  # VERIFY reports unreadable files
+
+
+def _plan(
+    result: RunResult, config: Config, sources: Mapping[Path, bytes], unsafe: bool, rejected: set[_RejectKey]
+) -> _Plan:
+    """Ask each fixable rule for a fix of each of its violations (nothing is applied here)."""
+    plan = _Plan()
+    rules: dict[str, Rule] = {}
+    by_file: dict[Path, list[Violation]] = {}
+    for violation in result.violations:
+        if RULES_BY_ID[violation.rule].fixable:
+            by_file.setdefault(violation.path, []).append(violation)
+    for path, violations in by_file.items():
+        source = _read(path, sources)
+        if source is None:
+            continue
+        target = _parse_checked(path, source, config)
+        if isinstance(target, str):
+            reason = f"no fix is applied to a file that cannot be verified before fixing: {target}"
+            plan.failures.extend(FixFailure(v, reason) for v in violations)
+            continue
+        plan.targets[path] = target
+        for violation in violations:
+            rule = rules.setdefault(violation.rule, RULES_BY_ID[violation.rule]())
+            target.replaced = None
+            try:
+                fixed = rule.fix(violation, target)
+            except Exception as exc:  # noqa: BLE001 - a broken fix is reported, it never stops the run
+                plan.failures.append(FixFailure(violation, f"the fix failed ({describe_error(exc)})"))
+                continue
+            # A fix that did not say what it rewrote may have touched anything in the file.
+            scope = target.span(target.replaced) if target.replaced is not None else (0, len(target.code))
+            edit = _edit(target.code, fixed.code, violation, scope) if fixed is not None else None
+            if edit is None or _reject_key(path, edit) in rejected:
+                continue
+            plan.available[violation] = rule.fix_safety
+            if rule.fix_safety == "safe" or unsafe:
+                plan.edits.setdefault(path, []).append(edit)
+    return plan
+
+
+@dataclass
+class _Applied:
+    data: bytes
+    encoding: str
+    kept: list[Edit]
+    failed: list[tuple[Edit, str]]
+
+
+def _apply(path: Path, target: FixTarget, edits: Sequence[Edit], config: Config) -> _Applied:
+    """Apply the disjoint ``edits``; if the result does not check, keep only those that do."""
+    encoding = target.module.encoding
+    chosen = _disjoint(edits)
+
+    def build(subset: Sequence[Edit]) -> bytes:
+        return _splice(target.code, subset).encode(encoding)
+
+    data = build(chosen)
+    if not isinstance(_parse_checked(path, data, config), str):
+        return _Applied(data, encoding, chosen, [])
+    kept: list[Edit] = []
+    failed: list[tuple[Edit, str]] = []
+    for edit in chosen:  # find the culprits: add the fixes one at a time
+        problem = _parse_checked(path, build([*kept, edit]), config)
+        if isinstance(problem, str):
+            failed.append((edit, f"the fixed file was restored: {problem}"))
+        else:
+            kept.append(edit)
+    return _Applied(build(kept), encoding, kept, failed)
+
+
+def _with_fixability(result: RunResult, plan: _Plan) -> RunResult:
+    violations = tuple(replace(v, fixable=v in plan.available) for v in result.violations)
+    return replace(result, violations=violations)
+
+
+def fixability(result: RunResult, config: Config) -> RunResult:
+    """``result`` with each violation's ``fixable`` saying whether a fix (safe or unsafe) exists for it."""
+    return _with_fixability(result, _plan(result, config, {}, unsafe=True, rejected=set()))
+
+
+def inform(paths: Sequence[Path], config: Config) -> FixReport:
+    """Informative mode: one VERIFY pass; fixes are only tried in memory to tell which violations have one."""
+    result = run(paths, config)
+    return FixReport(
+        initial=result, final=fixability(result, config), rounds=0, fixes_applied=0, failures=(), converged=True, changes=()
+    )
+
+
+def _write(changes: Sequence[FileChange]) -> list[FileError]:
+    errors: list[FileError] = []
+    written: dict[Path, bytes] = {}
+    for change in changes:
+        target = change.path.resolve()  # through a symlink: replace the file, keep the link
+        if target in written:  # the same file seen under two paths (a link inside the tree)
+            if written[target] != change.after:
+                errors.append(FileError(change.path, "is also another path, fixed differently there; left as it is"))
+            continue
+        try:
+            if target.read_bytes() != change.before:
+                errors.append(FileError(change.path, "changed on disk while it was being fixed; left as it is"))
+                continue
+            write_atomic(target, change.after, stat.S_IMODE(target.stat().st_mode))
+            written[target] = change.after
+        except OSError as exc:
+            errors.append(FileError(change.path, f"cannot write the fixed file: {exc.strerror or exc}"))
+    return errors
+
+
+def execute(
+    paths: Sequence[Path], config: Config, *, unsafe: bool = False, write: bool = True, max_rounds: int = MAX_ROUNDS
+) -> FixReport:
+    """Fix what can be fixed under ``paths``; with ``write=False`` only compute the changes."""
+    sources: dict[Path, bytes] = {}
+    originals: dict[Path, bytes] = {}
+    encodings: dict[Path, str] = {}
+    kept_per_file: dict[Path, int] = {}
+    rejected: set[_RejectKey] = set()
+    failures: list[FixFailure] = []
+    initial = result = run(paths, config)
+    rounds = 0
+    while True:
+        plan = _plan(result, config, sources, unsafe, rejected)
+        if not plan.edits or rounds == max_rounds:
+            break
+        rounds += 1
+        for path, edits in plan.edits.items():
+            target = plan.targets[path]
+            originals.setdefault(path, target.code.encode(target.module.encoding))
+            applied = _apply(path, target, edits, config)
+            failures.extend(FixFailure(edit.violation, reason) for edit, reason in applied.failed)
+            rejected.update(_reject_key(path, edit) for edit, _reason in applied.failed)
+            if applied.kept:
+                sources[path] = applied.data
+                encodings[path] = applied.encoding
+                kept_per_file[path] = kept_per_file.get(path, 0) + len(applied.kept)
+        result = run(paths, config, sources)
+    converged = not plan.edits
+    changes = tuple(
+        FileChange(path, encodings[path], originals[path], sources[path], kept_per_file[path])
+        for path in sorted(sources)
+        if sources[path] != originals[path]
+    )
+    final = _with_fixability(result, plan)
+    failures.extend(plan.failures)
+    fixes_applied = sum(change.fixes for change in changes)
+    write_errors: list[FileError] = []
+    if write and changes:
+        write_errors = _write(changes)
+        if write_errors:  # what is on disk is the truth now
+            unwritten = {e.path for e in write_errors}
+            fixes_applied -= sum(c.fixes for c in changes if c.path in unwritten)
+            changes = tuple(c for c in changes if c.path not in unwritten)
+            final = fixability(run(paths, config), config)
+    return FixReport(
+        initial=initial,
+        final=final,
+        rounds=rounds,
+        fixes_applied=fixes_applied,
+        failures=tuple(failures),
+        converged=converged,
+        changes=changes,
+        write_errors=tuple(write_errors),
+    )
+
+
+def unified_diff(changes: Sequence[FileChange]) -> str:
+    """The changes as one unified diff; both headers name the file as the report does (as ruff does)."""
+    chunks: list[str] = []
+    for change in changes:
+        name = display_path(change.path)
+        before = change.before.decode(change.encoding).splitlines(keepends=True)
+        after = change.after.decode(change.encoding).splitlines(keepends=True)
+        for line in difflib.unified_diff(before, after, fromfile=name, tofile=name):
+            chunks.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(chunks)
