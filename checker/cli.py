@@ -12,14 +12,23 @@ import uuid
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
+from .baseline import Baseline, BaselineError
 from .config import ConfigError, find_pyproject, load_config, with_overrides
 from .engine import run
 from .files import PathError
 from .fsutil import write_atomic
 from .ftypes import Severity
+from .github import render_github
+from .notes import Notes
+from .orchestrator import HEADER_ENVVAR, EndpointType, HeaderType, headers_from, post_metrics, report_failure
+from .outputs import emit, save_baseline
 from .registry import RULES_BY_ID
 from .report import Metrics, failed, render_json, render_text
+from .sarif import render_sarif
+from .suppressions import unused_in_run
+from .terminal import TerminalProgress, color_enabled, showing
 
 SEVERITIES = [s.label for s in Severity]
 
@@ -55,7 +64,12 @@ def _explain(rule_id: str) -> str:
 @click.option("--mode", type=click.Choice(["informative", "executive"]), default="informative", show_default=True,
               help="informative reports; executive also repairs what it can.")
 @click.option("--fix", is_flag=True, help="Synonym of --mode executive.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+              show_default=True,
+              help="text: path:line:col lines and a summary; json: SPEC section 3; sarif: SARIF 2.1.0 for code "
+                   "scanning; github: one GitHub Actions annotation per violation.")
+@click.option("--output", "output_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the report to this file (atomically) instead of stdout.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
               help="Lowest severity that fails the run (default: low, or fail-on in config).")
 @click.option("--select", multiple=True, help="Only these rule ids (comma-separated, repeatable).")
@@ -66,6 +80,19 @@ def _explain(rule_id: str) -> str:
 @click.option("--session-id", default=None, help="Session id for the metrics (generated when absent).")
 @click.option("--metrics-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also write the metrics object to this file.")
+@click.option("--metrics-url", type=EndpointType(), default=None,
+              help="Also POST the metrics object to this orchestrator endpoint, with the reference publisher. "
+                   "Bounded to a few seconds; a failure is one line on stderr and never changes the exit code.")
+@click.option("--metrics-header", "metrics_headers", type=HeaderType(), multiple=True, envvar=HEADER_ENVVAR,
+              help=f"'Name: value' header for --metrics-url (repeatable; or {HEADER_ENVVAR}, one header a line). "
+                   "Never printed.")
+@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Report only violations that this baseline file does not record.")
+@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Record the violations found in this file (a baseline) and exit 0 without a report.")
+@click.option("--report-unused-suppressions", is_flag=True,
+              help="Also report '# publisher-check: ignore' comments that suppressed nothing (warnings: the exit "
+                   "code does not change).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when violations are found.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", "explain_rule", metavar="RULE", default=None, help="Explain a rule and exit.")
@@ -74,6 +101,7 @@ def main(
     mode: str,
     fix: bool,
     output_format: str,
+    output_file: Path | None,
     fail_on: str | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
@@ -81,6 +109,11 @@ def main(
     config_file: Path | None,
     session_id: str | None,
     metrics_file: Path | None,
+    metrics_url: str | None,
+    metrics_headers: tuple[tuple[str, str], ...],
+    baseline_file: Path | None,
+    write_baseline: Path | None,
+    report_unused_suppressions: bool,
     exit_zero: bool,
     list_rules: bool,
     explain_rule: str | None,
@@ -96,6 +129,18 @@ def main(
         mode = "executive"
     if mode == "executive":
         raise click.UsageError("executive mode is not available in this version; run without --fix/--mode executive")
+    headers = headers_from(metrics_headers)
+    typed = click.get_current_context().get_parameter_source("metrics_headers") is ParameterSource.COMMANDLINE
+    if headers and metrics_url is None and typed:
+        raise click.UsageError("--metrics-header needs --metrics-url")
+    if baseline_file is not None and write_baseline is not None:
+        raise click.UsageError("--baseline and --write-baseline cannot be combined: write the baseline, then check against it")
+    known: Baseline | None = None
+    if baseline_file is not None:
+        try:
+            known = Baseline.load(baseline_file)
+        except BaselineError as exc:
+            raise click.UsageError(str(exc)) from None
     targets = list(paths) or [Path(".")]
     started = time.perf_counter()
     try:
@@ -107,9 +152,17 @@ def main(
             fail_on=Severity.parse(fail_on) if fail_on else None,
             exclude=exclude,
         )
-        result = run(targets, config)
+        with TerminalProgress(sys.stderr) as progress, showing(progress):
+            result = run(targets, config)
     except (ConfigError, PathError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
+    if write_baseline is not None:
+        save_baseline(result, write_baseline)
+        return
+    baselined: int | None = None
+    if known is not None:
+        result, baselined = known.filter(result)
+    notes = Notes(unused_in_run(result, targets, config) if report_unused_suppressions else None, baselined)
     metrics = Metrics(
         session_id=session_id or str(uuid.uuid4()),
         initial_violations=len(result.violations),
@@ -119,8 +172,16 @@ def main(
         mode=mode,
         duration=time.perf_counter() - started,
     )
-    renderer = render_json if output_format == "json" else render_text
-    click.echo(renderer(result, metrics, config.fail_on), nl=False)
+    color = output_format == "text" and output_file is None and color_enabled(sys.stdout)
+    if output_format == "json":
+        rendered = render_json(result, metrics, config.fail_on, notes)
+    elif output_format == "sarif":
+        rendered = render_sarif(result, metrics, config.fail_on, notes)
+    elif output_format == "github":
+        rendered = render_github(result, metrics, config.fail_on, notes)
+    else:
+        rendered = render_text(result, metrics, config.fail_on, notes, color)
+    emit(rendered, output_file, color=color)
     if metrics_file is not None:
         import json
 
@@ -129,5 +190,7 @@ def main(
         except OSError as exc:
             click.echo(f"publisher-check: cannot write metrics file {metrics_file}: {exc.strerror or exc}", err=True)
             sys.exit(2)
+    if metrics_url is not None:
+        report_failure(metrics_url, post_metrics(metrics_url, metrics.to_dict(), headers))
     if failed(result, config.fail_on) and not exit_zero:
         sys.exit(1)

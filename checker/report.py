@@ -9,9 +9,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import click
+
 from .ftypes import RunResult, Severity, Violation
+from .notes import Notes
 
 SKILL = "python-services:python-activity-publisher-recipe"
+SEVERITY_COLORS: dict[Severity, str] = {
+    Severity.CRITICAL: "red",
+    Severity.ERROR: "red",
+    Severity.WARN: "yellow",
+    Severity.LOW: "blue",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +78,26 @@ def violation_dict(violation: Violation) -> dict[str, Any]:
     }
 
 
+def notes_dict(notes: Notes) -> dict[str, Any]:
+    """The keys a run adds when it asked for them (--report-unused-suppressions, --baseline)."""
+    extra: dict[str, Any] = {}
+    if notes.unused_suppressions is not None:
+        extra["unusedSuppressions"] = [
+            {
+                "file": display_path(u.path),
+                "line": u.line,
+                "column": u.column,
+                "rules": list(u.rules),
+                "unknownRules": list(u.unknown),
+                "message": u.message,
+            }
+            for u in notes.unused_suppressions
+        ]
+    if notes.baselined is not None:
+        extra["baselined"] = notes.baselined
+    return extra
+
+
 def no_publisher_message(result: RunResult) -> str:
     return (
         f"no publisher found in {result.files_scanned} files "
@@ -77,7 +106,7 @@ def no_publisher_message(result: RunResult) -> str:
     )
 
 
-def to_json(result: RunResult, metrics: Metrics, fail_on: Severity) -> dict[str, Any]:
+def to_json(result: RunResult, metrics: Metrics, fail_on: Severity, notes: Notes | None = None) -> dict[str, Any]:
     report: dict[str, Any] = {
         "status": "failed" if failed(result, fail_on) else "success",
         "violations": [violation_dict(v) for v in result.violations],
@@ -88,18 +117,33 @@ def to_json(result: RunResult, metrics: Metrics, fail_on: Severity) -> dict[str,
     }
     if not result.publisher_found:
         report["message"] = no_publisher_message(result)
+    if notes is not None:
+        report.update(notes_dict(notes))
     return report
 
 
-def render_json(result: RunResult, metrics: Metrics, fail_on: Severity) -> str:
-    return json.dumps(to_json(result, metrics, fail_on), indent=2) + "\n"
+def render_json(result: RunResult, metrics: Metrics, fail_on: Severity, notes: Notes | None = None) -> str:
+    return json.dumps(to_json(result, metrics, fail_on, notes), indent=2) + "\n"
 
 
-def render_text(result: RunResult, metrics: Metrics, fail_on: Severity) -> str:
+def render_text(
+    result: RunResult, metrics: Metrics, fail_on: Severity, notes: Notes | None = None, color: bool = False
+) -> str:
+    """The text report; ``color`` styles paths, rule ids, severities and the verdict (the caller
+    decides: only on a terminal, never with NO_COLOR)."""
+    def paint(text: str, **style: Any) -> str:
+        return click.style(text, **style) if color else text
+
     lines = [
-        f"{display_path(v.path)}:{v.line}:{v.column}: {v.rule} [{v.severity.label}] {v.message}" for v in result.violations
+        f"{paint(display_path(v.path), bold=True)}:{v.line}:{v.column}: {paint(v.rule, fg=SEVERITY_COLORS[v.severity], bold=True)} "
+        f"[{paint(v.severity.label, fg=SEVERITY_COLORS[v.severity])}] {v.message}"
+        for v in result.violations
     ]
-    lines.extend(f"{display_path(e.path)}: error: {e.message}" for e in result.errors)
+    lines.extend(f"{paint(display_path(e.path), bold=True)}: {paint('error', fg='red')}: {e.message}" for e in result.errors)
+    lines.extend(
+        f"{paint(display_path(u.path), bold=True)}:{u.line}:{u.column}: {paint('warning', fg='yellow')}: {u.message}"
+        for u in (notes.unused_suppressions if notes else None) or ()
+    )
     if lines:
         lines.append("")
     if not result.publisher_found:
@@ -113,12 +157,16 @@ def render_text(result: RunResult, metrics: Metrics, fail_on: Severity) -> str:
     if result.errors:
         summary += f"; {len(result.errors)} file{'s' if len(result.errors) != 1 else ''} could not be checked"
     lines.append(summary + ".")
+    if notes is not None and notes.baselined:
+        known = notes.baselined
+        lines.append(f"{known} known violation{'s' if known != 1 else ''} in the baseline not shown.")
     if metrics.mode == "executive":
         lines.append(
             f"Fixed {metrics.fixes_applied} in {metrics.iterations} iteration(s); "
             f"{metrics.final_violations} of {metrics.initial_violations} remain (fix rate {metrics.fix_rate:.0%})."
         )
-    lines.append(f"Session {metrics.session_id}: {'failed' if failed(result, fail_on) else 'passed'}.")
+    verdict = paint("failed", fg="red", bold=True) if failed(result, fail_on) else paint("passed", fg="green", bold=True)
+    lines.append(f"Session {metrics.session_id}: {verdict}.")
     return "\n".join(lines) + "\n"
 
 

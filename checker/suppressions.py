@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import io
 import tokenize
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .config import Config
+from .engine import selected_rules
 from .facts import suppressions_in
+from .files import collect_files
 from .ftypes import RunResult
 from .registry import RULES_BY_ID
 
@@ -110,3 +113,8 @@ def find_unused(result: RunResult, files: Iterable[Path], selected: Collection[s
             if unknown or idle:
                 unused.append(UnusedSuppression(path, comment.line, comment.column, idle, unknown))
     return tuple(sorted(unused, key=lambda u: (u.path.as_posix(), u.line)))
+
+
+def unused_in_run(result: RunResult, paths: Sequence[Path], config: Config) -> tuple[UnusedSuppression, ...]:
+    """``find_unused`` over the files the run looked at, with the rules it selected."""
+    return find_unused(result, collect_files(paths, config.exclude), {rule.id for rule in selected_rules(config)})

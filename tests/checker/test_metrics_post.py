@@ -136,3 +136,97 @@ def test_bad_urls_are_refused_without_echoing_them(given: str) -> None:
     with pytest.raises(click.BadParameter) as caught:
         EndpointType().convert(given, None, None)
     assert given not in caught.value.format_message()
+
+
+# Through the command line -------------------------------------------------------------------
+
+
+def invoke(*args: str | Path, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    from click.testing import CliRunner
+
+    from publisher_check.cli import main
+
+    result = CliRunner().invoke(main, [str(a) for a in args], env=env)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+SAMPLE = "fixtures/sample"  # has violations: exit 1
+COMPLIANT = "fixtures/compliant_split"  # none: exit 0
+
+
+@pytest.fixture(autouse=True)
+def at_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+
+
+def test_cli_posts_the_metrics_of_the_report(collector: tuple[Collector, str]) -> None:
+    state, url = collector
+    code, out, err = invoke(
+        SAMPLE, "--format", "json", "--session-id", "run-7", "--metrics-url", url, "--metrics-header", f"Authorization: {SECRET}"
+    )
+    assert code == 1 and err == ""
+    assert state.bodies == [json.loads(out)["metrics"]]
+    assert state.bodies[0]["sessionId"] == "run-7"
+    assert state.headers[0]["Authorization"] == SECRET
+
+
+def test_cli_headers_from_the_environment(collector: tuple[Collector, str]) -> None:
+    state, url = collector
+    env = {orchestrator.HEADER_ENVVAR: f"Authorization: {SECRET}\nX-Team: checkers"}
+    code, _out, err = invoke(COMPLIANT, "--metrics-url", url, env=env)
+    assert code == 0 and err == ""
+    assert state.headers[0]["Authorization"] == SECRET and state.headers[0]["X-Team"] == "checkers"
+
+
+@pytest.mark.parametrize(("target", "expected_code"), [(SAMPLE, 1), (COMPLIANT, 0)])
+def test_cli_dead_endpoint_changes_nothing_but_one_stderr_line(target: str, expected_code: int) -> None:
+    url = dead_url()
+    baseline_code, baseline_out, _ = invoke(target, "--session-id", "s")
+    started = time.monotonic()
+    code, out, err = invoke(target, "--session-id", "s", "--metrics-url", url, "--metrics-header", f"Authorization: {SECRET}")
+    assert time.monotonic() - started < orchestrator.DEADLINE + 10  # the check itself plus the bounded post
+    assert code == baseline_code == expected_code
+    assert out == baseline_out
+    host = url.split("/")[2]
+    assert err == f"publisher-check: metrics not posted to {host}: connection refused after 2 attempts\n"
+    assert "s3cr3t" not in err + out
+
+
+@pytest.mark.parametrize(("status", "detail"), [(500, "HTTP 500 Internal Server Error after 2 attempts"), (403, "HTTP 403 Forbidden")])
+def test_cli_rejected_post_names_the_status(collector: tuple[Collector, str], status: int, detail: str) -> None:
+    state, url = collector
+    state.status = status
+    code, _out, err = invoke(COMPLIANT, "--metrics-url", url, "--metrics-header", f"Authorization: {SECRET}")
+    assert code == 0
+    assert err == f"publisher-check: metrics not posted to {url.split('/')[2]}: {detail}\n"
+    assert "s3cr3t" not in err and "q-secret" not in err and "/metrics" not in err
+
+
+def test_cli_hanging_endpoint_is_bounded(collector: tuple[Collector, str]) -> None:
+    state, url = collector
+    state.hang = True
+    started = time.monotonic()
+    code, _out, err = invoke(COMPLIANT, "--metrics-url", url)
+    assert time.monotonic() - started < orchestrator.DEADLINE + 10
+    assert code == 0 and "timed out" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("--metrics-url", "http://127.0.0.1:9/x", "--metrics-header", "Bearer HIDDEN"), "--metrics-header"),
+        (("--metrics-url", "ftp://127.0.0.1/HIDDEN"), "--metrics-url"),
+        (("--metrics-header", "Authorization: HIDDEN"), "--metrics-header needs --metrics-url"),
+        (("--metrics-url", "http://127.0.0.1:9/x", "--metrics-header", "A: HIDDEN", "--metrics-header", "a: HIDDEN"),
+         "more than once"),
+    ],
+)
+def test_cli_bad_metrics_options_are_usage_errors_that_hide_values(args: tuple[str, ...], needle: str) -> None:
+    started = time.monotonic()
+    code, out, err = invoke(COMPLIANT, *args)
+    assert code == 2 and needle in err and "HIDDEN" not in err + out
+    assert time.monotonic() - started < 5  # refused before any check or post runs

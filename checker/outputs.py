@@ -1,0 +1,46 @@
+"""Where a run's results go besides the report's text: ``--output`` and ``--write-baseline``.
+
+A file that cannot be written is a tool error: one line on stderr, exit 2, as for
+``--metrics-file``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from .baseline import Baseline, files_in
+from .fsutil import write_atomic
+from .ftypes import RunResult
+
+
+def _cannot_write(what: str, path: Path, exc: OSError) -> NoReturn:
+    click.echo(f"publisher-check: cannot write {what} {path}: {exc.strerror or exc}", err=True)
+    sys.exit(2)
+
+
+def emit(text: str, output_file: Path | None, *, err: bool = False, color: bool = False) -> None:
+    """The report on stdout (stderr with ``err``), or atomically in ``output_file`` instead."""
+    if output_file is None:
+        click.echo(text, nl=False, err=err, color=color)
+        return
+    try:
+        write_atomic(output_file, text.encode("utf-8"))
+    except OSError as exc:
+        _cannot_write("report file", output_file, exc)
+
+
+def save_baseline(result: RunResult, path: Path) -> None:
+    """Record ``result``'s violations in ``path`` and say so on stderr (stdout stays empty)."""
+    try:
+        Baseline.of(result.violations, path.parent).write(path)
+    except OSError as exc:
+        _cannot_write("baseline", path, exc)
+    count = len(result.violations)
+    message = f"publisher-check: wrote {path}: {count} violation{'s' if count != 1 else ''} in {files_in(result.violations)} files"
+    if result.errors:
+        message += f"; {len(result.errors)} files could not be checked and are not in it"
+    click.echo(message, err=True)
