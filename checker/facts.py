@@ -627,7 +627,13 @@ class FactExtractor(cst.CSTVisitor):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
-            self._record_assignment(target.target, node.value)
+            if isinstance(target.target, (cst.Tuple, cst.List)):  # "batch, self._buffer = self._buffer, []"
+                values = node.value.elements if isinstance(node.value, (cst.Tuple, cst.List)) else ()
+                for index, element in enumerate(target.target.elements):
+                    value = values[index].value if index < len(values) else node.value
+                    self._record_assignment(element.value, value)
+            else:
+                self._record_assignment(target.target, node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if self.frame is None and self.class_stack and isinstance(node.target, cst.Name):

@@ -322,11 +322,40 @@ def thread_sites(publisher: Publisher) -> list[ThreadSite]:
 # Delivery: sending, retrying, classifying
 
 
+_CONSUMING_METHODS = frozenset({"get", "get_nowait", "popleft"})
+
+
+@memo
+def event_path(publisher: Publisher) -> list[Func]:
+    """The functions events travel through: publish, the consumers of the queue, flush and close.
+
+    A component that also talks HTTP for other reasons (a feature-flag poller, a tracing
+    helper) is not on the path, so its requests are not judged as deliveries.
+    """
+    project = publisher.project
+    roots: list[Func] = [p for client in publisher.clients for p in client.publish_methods]
+    for client in publisher.clients:
+        config = publisher.config
+        roots += client_method(publisher, client, config.flush_methods + config.close_methods)
+    for func in publisher.functions():
+        if any(c.method in _CONSUMING_METHODS and c.receiver and not c.args[:1] for c in func.fact.calls):
+            roots.append(func)
+    found: dict[tuple[str, str], Func] = {}
+    for root in roots:
+        for reached, _chain in project.walk(root):
+            found.setdefault(reached.key, reached)
+        for nested in root.module.functions:
+            if nested.parent == root.fact.qualname:
+                found.setdefault((str(root.module.path), nested.qualname), Func(root.module, nested))
+    return list(found.values())
+
+
 @memo
 def send_functions(publisher: Publisher) -> list[tuple[Func, CallFact]]:
+    """Functions on the event path that make an HTTP request, with their first such call."""
     project = publisher.project
     found = []
-    for func in publisher.functions():
+    for func in event_path(publisher):
         for call in func.fact.calls:
             if project.is_http_call(func, call):
                 found.append((func, call))
@@ -385,7 +414,7 @@ _DELAY_WORDS = ("delay", "backoff", "attempt", "retry", "wait", "sleep")
 
 def _names_a_delay(call: CallFact) -> bool:
     """A wait whose argument is a retry delay, not a polling interval."""
-    arguments = (*call.args, *(v for _, v in call.keywords), call.callee)
+    arguments = (*call.args, *(v for _, v in call.keywords))
     return any(word in text.lower() for text in arguments for word in _DELAY_WORDS if "interval" not in text.lower())
 
 
@@ -480,6 +509,7 @@ class Classification:
             or self.values("class") & {500}
             or {v for v in self.values("==", "in") if 500 <= v <= 599}
             or self.catch_all_retry
+            or (self.handles_4xx and self.success_range)  # what is neither falls through to the retry
         )
 
     @property
@@ -552,7 +582,8 @@ def classification(publisher: Publisher) -> Classification:
         has_status = bool(func.fact.status_compares)
         if has_status:
             compares.extend((func, c) for c in func.fact.status_compares)
-        if "ok" in func.fact.attributes and ("status_code" in func.fact.attributes or has_status):
+        sends = any(publisher.project.is_http_call(func, call) for call in func.fact.calls)
+        if "ok" in func.fact.attributes and ("status_code" in func.fact.attributes or has_status or sends):
             uses_ok = True
         if any(call.method == "raise_for_status" for call in func.fact.calls):
             raise_for_status = True

@@ -186,7 +186,7 @@ class Project:
         parts = qualified.split(".")
         for cut in range(len(parts) - 1, 0, -1):
             module_name = ".".join(parts[:cut])
-            if module_name in self.modules or module_name in self.paths or module_name in self._suffixes:
+            if module_name in self.modules or module_name in self.paths or self._by_suffix(module_name):
                 facts = self.module(module_name)
                 if facts is not None:
                     yield facts, ".".join(parts[cut:])
@@ -289,8 +289,8 @@ class Project:
                 return annotated
         return None
 
-    def receiver_type(self, func: Func, receiver: str) -> str | None:
-        """The type of ``self.x`` / a local / a module variable used as a call receiver."""
+    def receiver_type(self, func: Func, receiver: str, _depth: int = 0) -> str | None:
+        """The type of ``self.x`` / a local / a parameter / a module variable used as a receiver."""
         parts = receiver.split(".")
         if parts[0] in ("self", "cls") and len(parts) == 2:
             klass = self.class_of(func)
@@ -299,10 +299,30 @@ class Project:
             local = dict(func.fact.local_types).get(parts[0])
             if local:
                 return local
-            for param in func.fact.params:
-                if param.name == parts[0] and param.annotation:
-                    return param.annotation
+            for index, param in enumerate(func.fact.params):
+                if param.name == parts[0]:
+                    if param.annotation:
+                        return param.annotation
+                    if _depth < 3:
+                        return self._argument_type(func, index, param.name, _depth + 1)
             return dict(func.module.module_types).get(parts[0])
+        return None
+
+    def _argument_type(self, func: Func, index: int, name: str, depth: int) -> str | None:
+        """An unannotated method parameter's type, from what the class's own calls pass in."""
+        klass = self.class_of(func)
+        if klass is None or func.fact.is_static:
+            return None
+        position = index - 1  # "self" is not passed
+        for caller in self.methods(klass).values():
+            for call in caller.fact.calls:
+                if call.callee != f"self.{func.fact.name}":
+                    continue
+                argument = call.keyword(name) or (call.args[position] if 0 <= position < len(call.args) else None)
+                if argument and argument != "<expr>" and not argument.endswith("(...)"):
+                    found = self.receiver_type(caller, argument, depth)
+                    if found:
+                        return found
         return None
 
     def external_name(self, func: Func, call: CallFact) -> str:

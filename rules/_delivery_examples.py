@@ -27,6 +27,11 @@ class Client:
     def publish(self, event: dict) -> None:
         self._queue.put_nowait(event)
 
+    def _run(self) -> None:
+        while True:
+            self._deliver(self._queue.get())
+            self._queue.task_done()
+
 {body}
 '''
 

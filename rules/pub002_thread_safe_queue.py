@@ -58,7 +58,7 @@ class ThreadSafeQueue(Rule):
             if client.name in sites_by_client:
                 continue
             for publish in client.publish_methods:
-                if any(f.key in senders for f, _ in publisher.project.walk(publish)):
+                if any(f.key in senders for f, _ in publisher.project.walk(publish, same_thread=True)):
                     yield self.at_function(
                         publish, f"{publish.fact.name}() sends directly: there is no queue between the caller and the network"
                     )

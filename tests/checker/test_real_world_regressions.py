@@ -1,0 +1,106 @@
+"""Shapes taken from real SDKs that once drew false findings or hid real ones (docs/real-world.md).
+
+Each folder under tests/data/regressions reduces one SDK's code to the construct that was
+misread; the assertions say what the checker must (not) report about it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from publisher_check.config import Config
+from publisher_check.engine import run
+from publisher_check.ftypes import RunResult
+
+CASES = Path(__file__).resolve().parents[1] / "data" / "regressions"
+
+
+def check(case: str) -> RunResult:
+    return run([CASES / case], Config())
+
+
+def findings(result: RunResult, *rules: str) -> set[tuple[str, int, str]]:
+    return {(v.path.name, v.line, v.rule) for v in result.violations if not rules or v.rule in rules}
+
+
+def clients(result: RunResult) -> list[str]:
+    return [c.split("regressions/", 1)[1] for c in result.clients]
+
+
+def test_same_named_namespace_packages_are_both_checked() -> None:
+    """segment/analytics and rudderstack/analytics once collapsed into one module name."""
+    result = check("namespace_collision")
+    assert clients(result) == [
+        "namespace_collision/vendor_a/analytics/client.py:Client",
+        "namespace_collision/vendor_b/analytics/client.py:OtherClient",
+    ]
+
+
+def test_each_client_is_judged_on_its_own_code() -> None:
+    """One client's status checks must not hide another client's missing ones."""
+    result = check("two_clients")
+    a_client = {v.message for v in result.violations if v.path.name == "a_client.py" and v.rule == "PUB007"}
+    assert len(a_client) == 1 and "429 not singled out" in a_client.pop()
+    assert ("a_client.py", 21, "PUB008") in findings(result)
+
+
+def test_status_mapping_helpers_off_the_delivery_path_are_not_the_classifier() -> None:
+    """sentry_sdk/tracing.py maps HTTP statuses to span statuses; that is not delivery."""
+    result = check("span_status_helper")
+    assert not any(v.path.name == "spans.py" for v in result.violations)
+
+
+def test_giveup_predicates_and_backoff_expo_count() -> None:
+    """segment/rudderstack: backoff.on_exception(backoff.expo, giveup=4xx-except-409/429)."""
+    result = check("giveup_predicate")
+    assert not findings(result, "PUB006", "PUB007", "PUB009")
+
+
+def test_urllib3_retry_with_unknown_kwargs_is_given_the_benefit_of_the_doubt() -> None:
+    """mixpanel: Retry(**retry_args) where the dict holds backoff_factor."""
+    assert not findings(check("retry_kwargs"), "PUB006")
+
+
+def test_a_polling_component_is_not_a_delivery_retry_loop() -> None:
+    """mixpanel's feature-flag poller waits an interval and fetches; it delivers no events."""
+    result = check("polling_loop")
+    assert not findings(result, "PUB006", "PUB007", "PUB008", "PUB009") - {("client.py", 26, "PUB006")}
+
+
+def test_work_handed_to_a_timer_lambda_is_not_blocking_publish() -> None:
+    """posthog/tracing: Timer(5.0, lambda: self._timer_flush()) runs on the timer's thread."""
+    assert not findings(check("timer_lambda"), "PUB001")
+
+
+def test_bookkeeping_appends_beside_a_put_are_not_the_buffer() -> None:
+    """posthog: self.consumers.append(consumer) next to self.queue.put(msg, block=False)."""
+    assert not findings(check("bookkeeping_append"), "PUB002", "PUB003")
+
+
+def test_builders_unrelated_to_the_client_are_not_judged() -> None:
+    """cryptography's immutable CertificateBuilder and a TestBuilder test case."""
+    result = check("unrelated_builders")
+    assert findings(result, "PUB015") == {("client.py", 5, "PUB015")}  # the client has no builder of its own
+
+
+def test_simple_queue_put_never_blocks() -> None:
+    """concurrent.futures.ThreadPoolExecutor.submit: SimpleQueue.put cannot wait."""
+    assert not findings(check("simple_queue"), "PUB001", "PUB004")
+
+
+def test_a_finaliser_named_callback_is_not_an_error_callback() -> None:
+    """multiprocessing.util.Finalize calls self._callback(): not a user's error callback."""
+    assert not findings(check("finaliser_callback"), "PUB010") - {("client.py", 16, "PUB010")}
+
+
+def test_a_lane_passed_through_unannotated_parameters_is_part_of_the_client() -> None:
+    """posthog: capture -> _capture(event, lane: _Lane) -> _submit_event(msg, lane) -> lane.enqueue."""
+    assert clients(check("unannotated_lane")) == ["unannotated_lane/client.py:Client"]
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir() if p.is_dir()))
+def test_no_case_crashes_or_errors(case: str) -> None:
+    result = check(case)
+    assert result.errors == () and result.publisher_found
