@@ -8,7 +8,10 @@ taken from a variable is trusted (the client's constructor validates it).
 Why it matters: when the collector is down, an unbounded queue grows until the process
 runs out of memory. A bound turns the outage into counted, reported drops.
 
-Fix (safe): ``Queue()`` becomes ``Queue(maxsize=10000)`` — the reference's default.
+Fix (safe): ``Queue()`` becomes ``Queue(maxsize=10000)`` — the reference's default, set with
+``default-queue-size`` in ``[tool.publisher-check]``; an explicit ``0``, negative or ``None``
+size is replaced. ``SimpleQueue`` and ``deque`` are not rewritten: the first cannot be
+bounded, and a bounded deque silently drops events (PUB004).
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from publisher_check.ftypes import Finding, Severity
+import libcst as cst
+
+from publisher_check.codemods import FixTarget, keyword, set_keyword
+from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.parts import buffer_of, enqueue_sites
-from publisher_check.project import Publisher
+from publisher_check.project import QUEUE_TYPES, Publisher
 from publisher_check.rule import Example, Rule
 
 
@@ -58,6 +64,19 @@ class BoundedQueue(Rule):
                 continue
             reported.add(key)
             yield Finding(buffer.owner.module.path, call.line, call.column, message)
+
+    def fix(self, violation: Violation, target: FixTarget) -> cst.Module | None:
+        call = next((c for c in target.nodes_at(violation, cst.Call) if target.resolve(c.func) in QUEUE_TYPES), None)
+        if call is None:
+            return None
+        size = cst.Integer(str(target.config.default_queue_size))
+        positional = [a for a in call.args if a.keyword is None]
+        if keyword(call, "maxsize") is None and positional and not positional[0].star:
+            first = positional[0]  # Queue(0): the size is the first positional argument
+            return target.replace(call, call.with_changes(args=[a.with_changes(value=size) if a is first else a for a in call.args]))
+        if any(a.star for a in call.args):
+            return None
+        return target.replace(call, set_keyword(call, "maxsize", size))
 
     VALID: ClassVar[tuple[Example, ...]] = (
         Example.of(

@@ -9,8 +9,10 @@ Why it matters: a full queue means events are being lost. A blocking put stalls 
 caller instead; a swallowed ``Full`` or a silently rotating deque loses events with no
 trace. Raising lets the caller decide (count, shed load, fall back).
 
-Fix (safe): a blocking ``put(item)`` becomes ``put_nowait(item)``. Swallowing handlers are
-not rewritten: the right reaction (re-raise, count, report) is the author's call.
+Fix (safe): a blocking ``put(item)`` (or ``put(item, block=True)``) becomes
+``put_nowait(item)``. A put with a timeout is left alone (the author chose to wait that long),
+and so are swallowing handlers and deques: the right reaction (re-raise, count, report) is
+the author's call.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
-from publisher_check.ftypes import Finding, Severity
+import libcst as cst
+
+from publisher_check.codemods import FixTarget, is_literal
+from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.parts import EnqueueSite, buffer_of, enqueue_sites
 from publisher_check.project import Publisher
 from publisher_check.rule import Example, Rule
@@ -58,7 +63,7 @@ class QueueFullRaises(Rule):
                         "deque(maxlen=…) silently discards the oldest event when full; raise queue.Full instead",
                     )
                 continue
-            if call.method == "put":
+            if call.method == "put" and buffer.kind != "simple":  # SimpleQueue.put never waits
                 block = call.keyword("block") or (call.args[1] if len(call.args) >= 2 else None)
                 if block != "False" and once(str(path), call.line):
                     yield Finding(path, call.line, call.column, f"{call.callee}() blocks when the queue is full; use put_nowait() so queue.Full reaches the caller")
@@ -74,6 +79,20 @@ class QueueFullRaises(Rule):
                     if once(str(handler_path), handler.line):
                         yield Finding(handler_path, handler.line, handler.column, f"{what} is swallowed: a full queue must raise to the caller, not drop the event silently")
                     break
+
+    def fix(self, violation: Violation, target: FixTarget) -> cst.Module | None:
+        for call in target.nodes_at(violation, cst.Call):
+            if not isinstance(call.func, cst.Attribute) or call.func.attr.value != "put":
+                continue
+            positional = [a for a in call.args if a.keyword is None]
+            keywords = [a for a in call.args if a.keyword is not None]
+            blocking = all(a.keyword is not None and a.keyword.value == "block" and is_literal(a.value, "True") for a in keywords)
+            if len(positional) != 1 or positional[0].star or not blocking:
+                return None
+            item = positional[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            nowait = call.with_changes(func=call.func.with_changes(attr=cst.Name("put_nowait")), args=[item])
+            return target.replace(call, nowait)
+        return None
 
     @staticmethod
     def _handler_path(site: EnqueueSite, line: int) -> Path:

@@ -11,8 +11,13 @@ Why it matters: the interpreter waits for every non-daemon thread before it exit
 stuck in a retry against a dead collector then hangs deploys, CLI tools and test runs. The
 publisher should flush for a bounded time at exit (atexit) and let daemon workers die.
 
-Fix (safe): ``daemon=True`` is added to the ``Thread(...)`` call, or
-``super().__init__(daemon=True)`` to a subclass's ``__init__`` call.
+Fix (safe): ``daemon=True`` is added to the ``threading.Thread(...)`` call, or to the
+``super().__init__(...)`` / ``Thread.__init__(self, ...)`` call in a subclass's ``__init__``
+(an explicit ``daemon=False``/``None`` becomes ``True``). Not fixed: calls passing
+``**kwargs`` (they may already carry ``daemon``), a ``daemon=`` computed at run time,
+``threading.Timer`` (its constructor takes no ``daemon``), subclasses without such an
+``__init__`` call or deriving from ``Thread`` through another class, ``ThreadPoolExecutor``
+(its threads cannot be made daemon) and a publisher without any worker.
 """
 
 from __future__ import annotations
@@ -20,10 +25,41 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from publisher_check.ftypes import Finding, Severity
+import libcst as cst
+
+from publisher_check.codemods import FixTarget, has_double_star, is_literal, keyword, set_keyword
+from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.parts import thread_sites
 from publisher_check.project import Publisher
 from publisher_check.rule import Example, Rule
+
+
+def _made_daemon(call: cst.Call, target: FixTarget) -> cst.Module | None:
+    """The module with ``daemon=True`` in ``call``, unless the call hides or computes it."""
+    existing = keyword(call, "daemon")
+    if has_double_star(call) or (existing is not None and not is_literal(existing.value, "False", "None")):
+        return None
+    return target.replace(call, set_keyword(call, "daemon", cst.Name("True")))
+
+
+def _thread_init_call(klass: cst.ClassDef, target: FixTarget) -> cst.Call | None:
+    """The one ``super().__init__(...)`` / ``Thread.__init__(self, ...)`` statement of ``__init__``."""
+    init = next((m for m in target.class_methods(klass) if m.name.value == "__init__"), None)
+    if init is None or not isinstance(init.body, cst.IndentedBlock):
+        return None
+    found: list[cst.Call] = []
+    for statement in init.body.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            call = small.value if isinstance(small, cst.Expr) else None
+            if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute) or call.func.attr.value != "__init__":
+                continue
+            receiver = call.func.value
+            is_super = isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Name) and receiver.func.value == "super"
+            if is_super or target.resolve(receiver) == "threading.Thread":
+                found.append(call)
+    return found[0] if len(found) == 1 else None
 
 
 class DaemonWorker(Rule):
@@ -55,6 +91,17 @@ class DaemonWorker(Rule):
                     client,
                     f"no worker thread found for {client.name} (looked for threading.Thread(...) calls and Thread subclasses)",
                 )
+
+    def fix(self, violation: Violation, target: FixTarget) -> cst.Module | None:
+        call = next((c for c in target.nodes_at(violation, cst.Call) if target.resolve(c.func) == "threading.Thread"), None)
+        if call is not None:
+            return _made_daemon(call, target)
+        klass = target.node_at(violation, cst.ClassDef)
+        # Only a direct Thread subclass: a client class reported for having no worker must not be touched.
+        if klass is None or not any(target.resolve(base.value) == "threading.Thread" for base in klass.bases):
+            return None
+        init_call = _thread_init_call(klass, target)
+        return _made_daemon(init_call, target) if init_call is not None else None
 
     VALID: ClassVar[tuple[Example, ...]] = (
         Example.of(

@@ -11,8 +11,13 @@ Why it matters: callbacks are user code — they page people, write to databases
 Slack. A slow or hanging callback called inline stalls the worker, the queue fills, and
 events are dropped because of an alerting hiccup.
 
-Fix: none automatic — move the call into a helper run on a daemon thread and wait on it
-with ``join(timeout)``, as the reference's ``callbacks.py`` does.
+Fix (safe): an untimed ``join()`` on the callback's thread becomes
+``join(timeout=5.0)`` (``callback-timeout`` in ``[tool.publisher-check]``): the wait ends
+after the timeout and the callback finishes on its own. Not fixed: ``future.result()``
+(with a timeout it raises ``TimeoutError`` where it used to wait — the caller must handle
+that), a callback called directly on the delivery thread (moving it into a helper run on a
+daemon thread and waiting with ``join(timeout)``, as the reference's ``callbacks.py`` does,
+restructures the code) and a publisher without an error callback (a design decision).
 """
 
 from __future__ import annotations
@@ -20,7 +25,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from publisher_check.ftypes import Finding, Severity
+import libcst as cst
+
+from publisher_check.codemods import FixTarget, keyword_arg
+from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.parts import callback_calls, has_error_callback, untimed_callback_waits
 from publisher_check.project import Publisher
 from publisher_check.rule import Example, Rule
@@ -31,6 +39,7 @@ class CallbackTimeout(Rule):
     id: ClassVar[str] = "PUB010"
     check: ClassVar[str] = "Error callbacks timeout-protected"
     severity: ClassVar[Severity] = Severity.WARN
+    fixable: ClassVar[bool] = True
 
     def evaluate(self, publisher: Publisher) -> Iterator[Finding]:
         for found in callback_calls(publisher):
@@ -45,6 +54,13 @@ class CallbackTimeout(Rule):
         if not has_error_callback(publisher):
             for client in publisher.clients:
                 yield self.at_client(client, f"{client.name} offers no error callback (looked for parameters or attributes named *callback*, on_error)")
+
+    def fix(self, violation: Violation, target: FixTarget) -> cst.Module | None:
+        for call in target.nodes_at(violation, cst.Call):
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "join" and not call.args:
+                timeout = cst.Float(repr(float(target.config.callback_timeout)))
+                return target.replace(call, call.with_changes(args=[keyword_arg("timeout", timeout)]))
+        return None
 
     VALID: ClassVar[tuple[Example, ...]] = (
         Example.of(
@@ -121,5 +137,49 @@ class CallbackTimeout(Rule):
                 def publish(self, event: dict) -> None:
                     self._queue.put_nowait(event)
             """
+        ),
+        Example.of(
+            """
+            import queue
+            import threading
+            from collections.abc import Callable
+
+            class Client:
+                def __init__(self, error_callback: Callable[[Exception], None]) -> None:
+                    self._queue: queue.Queue[dict] = queue.Queue(maxsize=100)
+                    self._error_callback = error_callback
+
+                def publish(self, event: dict) -> None:
+                    self._queue.put_nowait(event)
+
+                def _report(self, error: Exception) -> None:
+                    runner = threading.Thread(target=self._invoke, args=(error,), daemon=True)
+                    runner.start()
+                    runner.join()  # expect: PUB010
+
+                def _invoke(self, error: Exception) -> None:
+                    self._error_callback(error)
+            """,
+            fixed="""
+            import queue
+            import threading
+            from collections.abc import Callable
+
+            class Client:
+                def __init__(self, error_callback: Callable[[Exception], None]) -> None:
+                    self._queue: queue.Queue[dict] = queue.Queue(maxsize=100)
+                    self._error_callback = error_callback
+
+                def publish(self, event: dict) -> None:
+                    self._queue.put_nowait(event)
+
+                def _report(self, error: Exception) -> None:
+                    runner = threading.Thread(target=self._invoke, args=(error,), daemon=True)
+                    runner.start()
+                    runner.join(timeout=5.0)  # expect: PUB010
+
+                def _invoke(self, error: Exception) -> None:
+                    self._error_callback(error)
+            """,
         ),
     )

@@ -7,18 +7,26 @@ Why it matters: ``with Client(...) as client:`` guarantees flush and close on ev
 path, exceptions included — the most common way events get lost is a script that ends
 before the worker sent them.
 
-Fix (safe): ``__enter__`` returning ``self`` and ``__exit__`` calling ``self.close()`` are
-added to the class when it has a ``close()`` method.
+Fix (safe): the missing ones of ``__enter__`` (returning ``self``) and ``__exit__`` (calling
+``self.close()``) are added at the end of the class, when the class itself defines a close
+method (``close``, ``shutdown`` or ``close-methods``) that can be called without arguments
+and is not ``async``. Otherwise what ``__exit__`` should call is the author's decision.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+import re
 from typing import ClassVar
 
-from publisher_check.ftypes import Finding, Severity
-from publisher_check.project import Publisher
+import libcst as cst
+
+from publisher_check.codemods import FixTarget, blank_line_before, body_statements, callable_without_arguments, with_body
+from publisher_check.ftypes import Finding, Severity, Violation
+from publisher_check.project import Publisher, matches
 from publisher_check.rule import Example, Rule
+
+_MISSING = re.compile(r"not a context manager: (.+) missing")
 
 
 class ContextManager(Rule):
@@ -36,6 +44,26 @@ class ContextManager(Rule):
                 yield self.at_client(
                     client, f"{client.name} is not a context manager: {' and '.join(missing)} missing (exit should flush and close)"
                 )
+
+    def fix(self, violation: Violation, target: FixTarget) -> cst.Module | None:
+        klass = target.node_at(violation, cst.ClassDef)
+        named = _MISSING.search(violation.message)
+        if klass is None or named is None or not isinstance(klass.body, cst.IndentedBlock):
+            return None
+        # The message names what neither the class nor its project bases define.
+        missing = named.group(1).split(" and ")
+        methods = target.class_methods(klass)
+        close = next(
+            (m for m in methods if matches(m.name.value, target.config.close_methods) and m.asynchronous is None), None
+        )
+        if close is None or not callable_without_arguments(close):
+            return None
+        added: list[cst.BaseStatement] = []
+        if "__enter__" in missing:
+            added.append(target.statement(f'def __enter__(self) -> "{klass.name.value}":\n    return self\n'))
+        if "__exit__" in missing:
+            added.append(target.statement(f"def __exit__(self, *exc: object) -> None:\n    self.{close.name.value}()\n"))
+        return target.replace(klass, with_body(klass, [*body_statements(klass), *map(blank_line_before, added)]))
 
     VALID: ClassVar[tuple[Example, ...]] = (
         Example.of(

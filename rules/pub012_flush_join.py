@@ -9,7 +9,12 @@ Why it matters: ``join()`` returns when every queued event has been *processed*
 (``task_done``), not merely dequeued. Flushes that poll ``qsize()`` or sleep a fixed time
 return while the last batch is still in flight, and the process exits without it.
 
-Fix (safe): when ``flush()`` has no ``join``, ``self.<queue>.join()`` is appended to it.
+Fix (unsafe): ``self.<queue>.join()`` is appended to ``flush()`` (before a final ``return``),
+when flush takes no arguments and the class puts into exactly one ``self.<queue>``. Unsafe
+because ``join()`` waits forever unless the worker calls ``task_done()`` for every event it
+takes, and without a bound: review the worker loop before accepting it. A flush with a
+timeout parameter is not fixed: honouring the timeout needs the ``all_tasks_done`` loop
+(see the second valid example), which is the author's to write.
 """
 
 from __future__ import annotations
@@ -17,10 +22,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from publisher_check.ftypes import Finding, Severity
+import libcst as cst
+
+from publisher_check.codemods import FixTarget, all_params, body_statements, with_body
+from publisher_check.facts import dotted
+from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.parts import client_method
 from publisher_check.project import QUEUE_TYPES, Func, Publisher
-from publisher_check.rule import Example, Rule
+from publisher_check.rule import Example, FixSafety, Rule
 
 
 def waits_on_queue(publisher: Publisher, flush: Func) -> bool:
@@ -37,12 +46,40 @@ def waits_on_queue(publisher: Publisher, flush: Func) -> bool:
     return False
 
 
+class _QueueAttributes(cst.CSTVisitor):
+    """``self.X`` receivers of ``put``/``put_nowait`` calls and ``self.X = queue.Queue(...)`` targets."""
+
+    def __init__(self, target: FixTarget) -> None:
+        super().__init__()
+        self.target = target
+        self.found: set[str] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("put", "put_nowait"):
+            self._add(node.func.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if isinstance(node.value, cst.Call) and self.target.resolve(node.value.func) in QUEUE_TYPES:
+            for target in node.targets:
+                self._add(target.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if isinstance(node.value, cst.Call) and self.target.resolve(node.value.func) in QUEUE_TYPES:
+            self._add(node.target)
+
+    def _add(self, expr: cst.BaseExpression) -> None:
+        name = dotted(expr)
+        if name is not None and name.startswith("self.") and name.count(".") == 1:
+            self.found.add(name)
+
+
 class FlushJoins(Rule):
     __doc__ = __doc__
     id: ClassVar[str] = "PUB012"
     check: ClassVar[str] = "flush() uses queue.join()"
     severity: ClassVar[Severity] = Severity.ERROR
     fixable: ClassVar[bool] = True
+    fix_safety: ClassVar[FixSafety] = "unsafe"
 
     def evaluate(self, publisher: Publisher) -> Iterator[Finding]:
         for client in publisher.clients:
@@ -56,6 +93,29 @@ class FlushJoins(Rule):
                     yield self.at_function(
                         flush, f"{flush.fact.name}() does not wait with queue.join(): it can return before events are delivered"
                     )
+
+    def fix(self, violation: Violation, target: FixTarget) -> cst.Module | None:
+        flush = target.node_at(violation, cst.FunctionDef)
+        klass = target.owning_class(flush) if flush is not None else None
+        statements = body_statements(flush) if flush is not None else ()
+        if flush is None or klass is None or not statements or flush.asynchronous is not None:
+            return None
+        if len(list(all_params(flush))) != 1:
+            return None  # only flush(self): a timeout or other parameter must keep its meaning
+        scan = _QueueAttributes(target)
+        klass.visit(scan)
+        if len(scan.found) != 1:
+            return None
+        join = target.statement(f"{scan.found.pop()}.join()\n")
+        last = statements[-1]
+        ends_with_return = isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Return)
+        if ends_with_return:
+            if len(last.body) != 1:
+                return None  # "x = 1; return x" on one line: leave it to a person
+            updated = [*statements[:-1], join, last]
+        else:
+            updated = [*statements, join]
+        return target.replace(flush, with_body(flush, updated))
 
     VALID: ClassVar[tuple[Example, ...]] = (
         Example.of(

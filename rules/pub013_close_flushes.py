@@ -9,8 +9,13 @@ or at the client class when there is no close method.
 Why it matters: stopping the workers first abandons everything still queued. Those events
 were accepted by ``publish()`` and are lost without a trace.
 
-Fix (safe): ``self.flush()`` is inserted as the first statement of ``close()`` (after the
-docstring) when the class has a ``flush()`` method.
+Fix (safe): ``self.flush()`` is inserted as the first statement of ``close()`` — after the
+docstring and after leading ``if …: return`` guards — when the class itself defines a flush
+method (``flush`` or ``flush-methods``). Parameters of close that flush also takes are passed
+on by name (``close(timeout)`` calls ``self.flush(timeout=timeout)``), so a bounded close
+stays bounded. A close that flushes too late keeps its later call too (flushing an empty
+queue again returns at once). Not fixed: a client without a close method (what it must
+stop is the author's call), a flush needing arguments close cannot supply, async methods.
 """
 
 from __future__ import annotations
@@ -18,8 +23,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
+import libcst as cst
+
+from publisher_check.codemods import FixTarget, all_params, body_statements, docstring_length, returns_nothing, with_body
 from publisher_check.facts import CallFact
-from publisher_check.ftypes import Finding, Severity
+from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.parts import client_method
 from publisher_check.project import Func, Publisher, matches
 from publisher_check.rule import Example, Rule
@@ -45,6 +53,43 @@ def _is_stop(call: CallFact) -> bool:
     if call.method in ("put", "put_nowait") and call.args[:1] == ("None",):
         return True
     return call.method in _STOPPING and bool(call.receiver) and call.receiver != "self"
+
+
+def _is_guard(statement: cst.BaseStatement) -> bool:
+    """``if self._closed: return`` — an early exit that tests state without calling anything."""
+    if not isinstance(statement, cst.If) or statement.orelse is not None or _calls_anything(statement.test):
+        return False
+    body = statement.body
+    if isinstance(body, cst.SimpleStatementSuite):
+        smalls = list(body.body)
+    elif len(body.body) == 1 and isinstance(body.body[0], cst.SimpleStatementLine):
+        smalls = list(body.body[0].body)
+    else:
+        return False
+    return len(smalls) == 1 and isinstance(smalls[0], cst.Return) and returns_nothing(smalls[0])
+
+
+def _calls_anything(node: cst.CSTNode) -> bool:
+    return isinstance(node, cst.Call) or any(_calls_anything(child) for child in node.children)
+
+
+def _flush_call(close: cst.FunctionDef, flush: cst.FunctionDef) -> str | None:
+    """``self.flush(timeout=timeout)``: close's same-named parameters passed on; None if flush needs more."""
+    stars = (flush.params.star_arg, flush.params.star_kwarg)
+    given = {p.name.value for p in all_params(close) if p not in (close.params.star_arg, close.params.star_kwarg)}
+    passed: list[str] = []
+    for param in list(all_params(flush))[1:]:
+        name = param.name.value
+        if param in stars:
+            continue
+        if param in flush.params.posonly_params:  # cannot be passed by name
+            if param.default is None:
+                return None
+        elif name in given:
+            passed.append(f"{name}={name}")
+        elif param.default is None:
+            return None
+    return f"self.{flush.name.value}({', '.join(passed)})"
 
 
 class CloseFlushes(Rule):
@@ -73,6 +118,24 @@ class CloseFlushes(Rule):
                     yield self.at_function(
                         close, f"{close.fact.name}() stops workers ({stop.callee}() on line {stop.line}) before flushing"
                     )
+
+    def fix(self, violation: Violation, target: FixTarget) -> cst.Module | None:
+        close = target.node_at(violation, cst.FunctionDef)
+        klass = target.owning_class(close) if close is not None else None
+        if close is None or klass is None or close.asynchronous is not None or not body_statements(close):
+            return None
+        flush = next(
+            (m for m in target.class_methods(klass) if matches(m.name.value.lstrip("_"), target.config.flush_methods)), None
+        )
+        call = _flush_call(close, flush) if flush is not None and flush.asynchronous is None else None
+        if call is None:
+            return None
+        statements = list(body_statements(close))
+        at = docstring_length(statements)
+        while at < len(statements) and _is_guard(statements[at]):
+            at += 1
+        statements.insert(at, target.statement(call + "\n"))
+        return target.replace(close, with_body(close, statements))
 
     VALID: ClassVar[tuple[Example, ...]] = (
         Example.of(
@@ -180,6 +243,26 @@ class CloseFlushes(Rule):
                 def close(self) -> None:  # expect: PUB013
                     self._stop.set()
                     self.flush()
-            """
+            """,
+            fixed="""
+            import queue
+            import threading
+
+            class Client:
+                def __init__(self) -> None:
+                    self._queue: queue.Queue[dict] = queue.Queue(maxsize=100)
+                    self._stop = threading.Event()
+
+                def publish(self, event: dict) -> None:
+                    self._queue.put_nowait(event)
+
+                def flush(self) -> None:
+                    self._queue.join()
+
+                def close(self) -> None:  # expect: PUB013
+                    self.flush()
+                    self._stop.set()
+                    self.flush()
+            """,
         ),
     )

@@ -9,7 +9,12 @@ Why it matters: a fluent builder keeps a client's many settings readable
 (``Client.builder().endpoint(url).retry(max_attempts=3).build()``) and validates them all
 in one place, in ``build()``. A setter that returns ``None`` breaks the chain at run time.
 
-Fix (safe): ``return self`` is appended to setters that have no ``return`` at all.
+Fix (safe): in a setter that returns nothing (no ``return``, or only bare ``return`` /
+``return None``), each such return becomes ``return self`` and ``return self`` is appended
+unless the body already ends with a return or raise; a ``-> None`` annotation becomes the
+builder's name (``-> "ClientBuilder"``). Not fixed: setters returning a value (what the
+value means is the author's call), generators, setters annotated with another type, and a
+client without any builder (designing one is not a fix).
 """
 
 from __future__ import annotations
@@ -17,10 +22,43 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from publisher_check.ftypes import Finding, Severity
-from publisher_check.parts import builders, is_setter
+import libcst as cst
+
+from publisher_check.codemods import FixTarget, body_statements, is_literal, own_scope, returns_nothing, with_body
+from publisher_check.facts import dotted
+from publisher_check.ftypes import Finding, Severity, Violation
+from publisher_check.parts import builders, is_fluent_return, is_setter
 from publisher_check.project import Publisher
 from publisher_check.rule import Example, Rule
+
+
+class _ReturnSelf(cst.CSTTransformer):
+    """``return`` / ``return None`` -> ``return self`` for the given (own-scope) return nodes."""
+
+    def __init__(self, returns: list[cst.Return]) -> None:
+        super().__init__()
+        self.returns = returns
+
+    def leave_Return(self, original_node: cst.Return, updated_node: cst.Return) -> cst.Return:
+        if any(original_node is r for r in self.returns):
+            return updated_node.with_changes(value=cst.Name("self"), whitespace_after_return=cst.SimpleWhitespace(" "))
+        return updated_node
+
+
+def _chains(annotation: cst.Annotation | None, builder: str) -> bool | None:
+    """True if the return annotation already names the builder, False if it is ``None``
+    (to be replaced), None if it names something else (not ours to change)."""
+    if annotation is None:
+        return True
+    value = annotation.annotation
+    if is_literal(value, "None"):
+        return False
+    if isinstance(value, cst.SimpleString) and value.evaluated_value in (builder, "Self"):
+        return True
+    name = dotted(value)
+    if name is not None and name.rsplit(".", 1)[-1] in (builder, "Self"):
+        return True
+    return None
 
 
 class FluentBuilder(Rule):
@@ -43,10 +81,32 @@ class FluentBuilder(Rule):
                 if not is_setter(setter) or setter.fact.parent is not None:
                     continue
                 returns = setter.fact.return_stmts
-                if not returns or any(r.kind != "self" for r in returns):
+                if not returns or not all(is_fluent_return(builder, r.value, r.kind) for r in returns):
                     yield self.at_function(
                         setter, f"builder setter {builder.fact.name}.{setter.fact.name}() does not return self, which breaks chaining"
                     )
+
+    def fix(self, violation: Violation, target: FixTarget) -> cst.Module | None:
+        setter = target.node_at(violation, cst.FunctionDef)
+        builder = target.owning_class(setter) if setter is not None else None
+        if setter is None or builder is None or not body_statements(setter) or setter.asynchronous is not None:
+            return None
+        scope = own_scope(setter)
+        chains = _chains(setter.returns, builder.name.value)
+        if scope.yields or chains is None or not all(returns_nothing(r) for r in scope.returns):
+            return None
+        fixed = setter.visit(_ReturnSelf(scope.returns))
+        assert isinstance(fixed, cst.FunctionDef)
+        statements = list(body_statements(fixed))
+        last = statements[-1]
+        ends = isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], (cst.Return, cst.Raise))
+        if not ends:
+            statements.append(target.statement("return self\n"))
+        fixed = with_body(fixed, statements)
+        if chains is False and fixed.returns is not None:  # -> None
+            named = fixed.returns.with_changes(annotation=cst.SimpleString(f'"{builder.name.value}"'))
+            fixed = fixed.with_changes(returns=named)
+        return target.replace(setter, fixed)
 
     VALID: ClassVar[tuple[Example, ...]] = (
         Example.of(

@@ -9,9 +9,12 @@ Why it matters: an event object is shared between the caller's thread and the wo
 caller mutates it after ``publish()``, the worker sends something nobody published — a
 data race that shows up as corrupted audit records. Frozen models make that impossible.
 
-Fix (safe): ``frozen=True`` is added to the decorator (``@dataclass`` becomes
-``@dataclass(frozen=True)``). It is *unsafe* only in the sense that code assigning to
-fields will now raise — which is exactly what the rule wants surfaced; run the tests.
+Fix (unsafe): ``frozen=True`` is added to the decorator (``@dataclass`` becomes
+``@dataclass(frozen=True)``, ``frozen=False`` becomes ``frozen=True``). Unsafe because code
+elsewhere may assign to fields (``FrozenInstanceError`` at run time) and a frozen dataclass
+cannot inherit from, or be inherited by, a non-frozen one (``TypeError`` at import) — none
+of which ``compile()`` can see; review it and run the tests. Not fixed: classes whose own
+methods assign ``self.<attr>`` (they would fail at once).
 """
 
 from __future__ import annotations
@@ -19,10 +22,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from publisher_check.ftypes import Finding, Severity
+import libcst as cst
+
+from publisher_check.codemods import FixTarget, own_scope, set_keyword
+from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.parts import model_classes, model_decorator
 from publisher_check.project import Publisher
-from publisher_check.rule import Example, Rule
+from publisher_check.rule import Example, FixSafety, Rule
 
 
 class FrozenModels(Rule):
@@ -31,6 +37,7 @@ class FrozenModels(Rule):
     check: ClassVar[str] = "Immutable data models"
     severity: ClassVar[Severity] = Severity.LOW
     fixable: ClassVar[bool] = True
+    fix_safety: ClassVar[FixSafety] = "unsafe"
 
     def evaluate(self, publisher: Publisher) -> Iterator[Finding]:
         for klass in model_classes(publisher):
@@ -43,6 +50,17 @@ class FrozenModels(Rule):
                 decorator.column,
                 f"data model {klass.fact.name} is mutable: declare it with frozen=True",
             )
+
+    def fix(self, violation: Violation, target: FixTarget) -> cst.Module | None:
+        decorator = target.node_at(violation, cst.Decorator)
+        klass = target.parent(decorator) if decorator is not None else None
+        if decorator is None or not isinstance(klass, cst.ClassDef):
+            return None
+        if any(own_scope(method).self_assignments for method in target.class_methods(klass)):
+            return None
+        expr = decorator.decorator
+        call = expr if isinstance(expr, cst.Call) else cst.Call(func=expr)
+        return target.replace(decorator, decorator.with_changes(decorator=set_keyword(call, "frozen", cst.Name("True"))))
 
     VALID: ClassVar[tuple[Example, ...]] = (
         Example.of(

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from publisher_check.config import Config
+from publisher_check.fixer import execute
 from publisher_check.registry import RULES_BY_ID
 from publisher_check.rule import Example, Rule
 
@@ -48,3 +50,40 @@ def test_rule_is_documented(rule_id: str) -> None:
     assert len(rule.VALID) >= 2 and len(rule.INVALID) >= 2
     if rule.fixable:
         assert any(example.fixed for example in rule.INVALID), "a fixable rule shows its fix on an example"
+        assert f"Fix ({rule.fix_safety}):" in doc, "the documentation labels the fix safe or unsafe"
+        assert rule.fix is not Rule.fix, "a fixable rule implements fix()"
+    else:
+        assert "Fix: none automatic" in doc, "the documentation says why there is no automatic fix"
+        assert rule.fix is Rule.fix
+
+
+def test_at_least_ten_rules_are_fixable() -> None:
+    assert sum(rule.fixable for rule in RULES_BY_ID.values()) >= 10
+
+
+FIX_CASES = [
+    pytest.param(rule, example, id=f"{rule_id}-invalid-{index}")
+    for rule_id, rule in sorted(RULES_BY_ID.items())
+    if rule.fixable
+    for index, example in enumerate(rule.INVALID)
+]
+
+
+@pytest.mark.parametrize(("rule", "example"), FIX_CASES)
+def test_fix_example(tmp_path: Path, rule: type[Rule], example: Example) -> None:
+    """Executive mode with only this rule (unsafe fixes included) turns the example into ``fixed``
+    exactly; an invalid example without ``fixed`` documents a case the fix leaves alone."""
+    write_example(tmp_path, example)
+    report = execute([tmp_path], Config(select=(rule.id,)), unsafe=True)
+    expected = {**example.files, **example.fixed}
+    for name, source in expected.items():
+        assert (tmp_path / name).read_text(encoding="utf-8") == source, name
+    marked = len(expected_in(tmp_path, rule.id))
+    if example.fixed:
+        assert report.final.violations == (), "the rule no longer reports"
+        assert report.fixes_applied == marked == len(report.initial.violations)
+    else:
+        assert report.fixes_applied == 0 and report.changes == ()
+        assert all(not v.fixable for v in report.final.violations), "a violation left alone is not called fixable"
+    again = execute([tmp_path], Config(select=(rule.id,)), unsafe=True)
+    assert again.fixes_applied == 0 and again.changes == (), "a second run changes nothing"
