@@ -231,7 +231,9 @@ def check_package_name(package: str) -> None:
     """NAME must be an importable name that shadows nothing the publisher or its tests import."""
     if not _IDENTIFIER.fullmatch(package) or keyword.iskeyword(package):
         raise ScaffoldError("--package", f"{package!r} is not a valid Python package name (letters, digits, _)")
-    shadowed = sys.stdlib_module_names | {"requests", "jsonschema", "pytest", "fastapi", "flask", "tests"}
+    # The copy and its tests import these (fastapi's TestClient imports starlette and httpx).
+    imported = {"requests", "jsonschema", "pytest", "fastapi", "starlette", "httpx", "flask", "werkzeug", "tests"}
+    shadowed = sys.stdlib_module_names | imported
     if package in shadowed:
         raise ScaffoldError(
             "--package",
