@@ -182,7 +182,8 @@ def test_existing_files_are_not_overwritten_without_force(
         "scaffold", project, "--package", "orders_publisher", *ANSWERS, "--examples", example, capsys=capsys
     )
     assert code == 2 and out == ""
-    assert err.startswith("publisher-check scaffold: error: DEST: would overwrite 16 existing file(s) (")
+    count = len(render("orders_publisher", make_plan(Answers(200, "guaranteed", examples=(Example("x", ORDER),)))))
+    assert err.startswith(f"publisher-check scaffold: error: DEST: would overwrite {count} existing file(s) (")
     assert err.rstrip().endswith("pass --force to replace them") and err.count("\n") == 1
     assert client.read_text(encoding="utf-8") == "# my edits\n"
     code, _, _ = run(
@@ -196,7 +197,8 @@ def test_other_files_in_the_project_are_left_alone(tmp_path: Path, capsys: pytes
     mine = tmp_path / "tests" / "test_mine.py"
     mine.write_text("def test_mine() -> None:\n    pass\n", encoding="utf-8")
     code, out, _ = run("scaffold", tmp_path, "--package", "events", *ANSWERS, capsys=capsys)
-    assert code == 0 and "Wrote 16 files for package events" in out
+    count = len(render("events", make_plan(Answers(200, "guaranteed"))))
+    assert code == 0 and f"Wrote {count} files for package events" in out
     assert mine.read_text(encoding="utf-8") == "def test_mine() -> None:\n    pass\n"
 
 
