@@ -88,7 +88,9 @@ def _read_lines(path: Path) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
-def keys(violations: Sequence[Violation], name: Callable[[Path], str], texts: LineTexts | None = None) -> list[Key]:
+def keys(
+    violations: Sequence[Violation], name: Callable[[Path], str], texts: LineTexts | None = None
+) -> list[Key]:
     """The baseline key of each violation, in order; ``name`` turns a path into its stored form."""
     texts = texts or LineTexts()
     return [(name(v.path), v.rule, texts(v.path, v.line)) for v in violations]
@@ -117,12 +119,18 @@ class Baseline:
             raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
             raise BaselineError(f"baseline {path} is not JSON: {exc}") from None
-        error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(_SCHEMA).iter_errors(document))
+        error = jsonschema.exceptions.best_match(
+            jsonschema.Draft202012Validator(_SCHEMA).iter_errors(document)
+        )
         if error is not None:
             where = "/".join(str(p) for p in error.absolute_path) or "top level"
-            raise BaselineError(f"baseline {path} is not a publisher-check baseline ({where}: {error.message})")
+            raise BaselineError(
+                f"baseline {path} is not a publisher-check baseline ({where}: {error.message})"
+            )
         if document["version"] != VERSION:
-            raise BaselineError(f"baseline {path} has version {document['version']}; this publisher-check reads version {VERSION}")
+            raise BaselineError(
+                f"baseline {path} has version {document['version']}; this publisher-check reads version {VERSION}"
+            )
         counts: Counter[Key] = Counter()
         for entry in document["violations"]:
             counts[(entry["file"], entry["rule"], entry["text"])] += entry["count"]
@@ -137,7 +145,12 @@ class Baseline:
             {"file": file, "rule": rule, "text": text, "count": count}
             for (file, rule, text), count in sorted(self.counts.items())
         ]
-        return json.dumps({"version": VERSION, "tool": TOOL, "violations": entries}, indent=2, ensure_ascii=False) + "\n"
+        return (
+            json.dumps(
+                {"version": VERSION, "tool": TOOL, "violations": entries}, indent=2, ensure_ascii=False
+            )
+            + "\n"
+        )
 
     def write(self, path: Path) -> None:
         write_atomic(path, self.to_json().encode())

@@ -41,15 +41,25 @@ class HeaderType(click.ParamType):
     name = "HEADER"
     envvar_list_splitter = "\n"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[str, str]:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str, str]:
         if isinstance(value, tuple):
             return value
         name, colon, rest = str(value).partition(":")
         name, rest = name.strip(), rest.strip()
         if not colon or not _TOKEN.fullmatch(name):
-            self.fail("expected 'Name: value', a header name, a colon and the value (the value is not shown)", param, ctx)
+            self.fail(
+                "expected 'Name: value', a header name, a colon and the value (the value is not shown)",
+                param,
+                ctx,
+            )
         if not _VALUE.fullmatch(rest):
-            self.fail(f"the value of header {name} is empty or has control characters (the value is not shown)", param, ctx)
+            self.fail(
+                f"the value of header {name} is empty or has control characters (the value is not shown)",
+                param,
+                ctx,
+            )
         return name, rest
 
 
@@ -104,7 +114,10 @@ def _network_failure(error: str) -> str:
         return "timed out"
     if "refused" in lowered:
         return "connection refused"
-    if any(words in lowered for words in ("name or service not known", "nodename nor servname", "name resolution")):
+    if any(
+        words in lowered
+        for words in ("name or service not known", "nodename nor servname", "name resolution")
+    ):
         return "host not found"
     return f"request failed ({kind})"
 

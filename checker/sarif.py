@@ -125,7 +125,11 @@ def _result(violation: Violation, rule_index: int, fingerprint: str, baselined: 
             }
         ],
         "partialFingerprints": {FINGERPRINT: fingerprint},
-        "properties": {"check": violation.check, "severity": violation.severity.label, "fixable": violation.fixable},
+        "properties": {
+            "check": violation.check,
+            "severity": violation.severity.label,
+            "fixable": violation.fixable,
+        },
     }
     if baselined:
         result["baselineState"] = "new"  # with --baseline, only results the baseline does not know are left
@@ -149,13 +153,22 @@ def _notifications(result: RunResult, notes: Notes) -> list[dict[str, Any]]:
                 "descriptor": {"id": "unused-suppression"},
                 "level": "warning",
                 "message": {"text": unused.message},
-                "locations": [{"physicalLocation": {"artifactLocation": artifact_location(unused.path), "region": region}}],
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": artifact_location(unused.path),
+                            "region": region,
+                        }
+                    }
+                ],
             }
         )
     return notifications
 
 
-def to_sarif(result: RunResult, metrics: Metrics, fail_on: Severity, notes: Notes | None = None) -> dict[str, Any]:
+def to_sarif(
+    result: RunResult, metrics: Metrics, fail_on: Severity, notes: Notes | None = None
+) -> dict[str, Any]:
     notes = notes or Notes()
     rules = [rule for _, rule in sorted(RULES_BY_ID.items())]
     index = {rule.id: number for number, rule in enumerate(rules)}
@@ -179,7 +192,9 @@ def to_sarif(result: RunResult, metrics: Metrics, fail_on: Severity, notes: Note
     if notes.baselined is not None:
         properties["baselined"] = notes.baselined
     run = {
-        "tool": {"driver": {"name": TOOL, "version": tool_version(), "rules": [rule_descriptor(r) for r in rules]}},
+        "tool": {
+            "driver": {"name": TOOL, "version": tool_version(), "rules": [rule_descriptor(r) for r in rules]}
+        },
         "invocations": [invocation],
         "originalUriBaseIds": {SRCROOT: {"uri": Path.cwd().resolve().as_uri().rstrip("/") + "/"}},
         "columnKind": "unicodeCodePoints",

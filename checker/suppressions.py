@@ -80,7 +80,9 @@ def comments_in(source: bytes) -> list[Suppression]:
     return found
 
 
-def find_unused(result: RunResult, files: Iterable[Path], selected: Collection[str]) -> tuple[UnusedSuppression, ...]:
+def find_unused(
+    result: RunResult, files: Iterable[Path], selected: Collection[str]
+) -> tuple[UnusedSuppression, ...]:
     """The suppression comments in ``files`` that suppressed nothing in ``result``.
 
     ``selected`` holds the ids of the rules that ran.
@@ -117,4 +119,6 @@ def find_unused(result: RunResult, files: Iterable[Path], selected: Collection[s
 
 def unused_in_run(result: RunResult, paths: Sequence[Path], config: Config) -> tuple[UnusedSuppression, ...]:
     """``find_unused`` over the files the run looked at, with the rules it selected."""
-    return find_unused(result, collect_files(paths, config.exclude), {rule.id for rule in selected_rules(config)})
+    return find_unused(
+        result, collect_files(paths, config.exclude), {rule.id for rule in selected_rules(config)}
+    )

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from types import TracebackType
-from typing import Protocol, TextIO
+from typing import Protocol, Self, TextIO
 
 MIN_FILES = 200  # a smaller run ends before a progress line is worth drawing
 REFRESH = 0.1  # seconds between redraws
@@ -73,7 +73,7 @@ class TerminalProgress:
         self._last_draw = 0.0
         self._width = 0
 
-    def __enter__(self) -> TerminalProgress:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from publisher_check.baseline import Baseline, BaselineError
 from publisher_check.cli import main
 from publisher_check.config import Config
@@ -33,8 +32,10 @@ CLIENT = textwrap.dedent(
     """
 )
 # A second client whose queue line is the very same text as the first one's.
-TWIN = CLIENT.split("\n\n\n", 1)[1].replace("class Client:", "class OtherClient:").replace(
-    "target=self._run)", "target=self._run, daemon=True)"
+TWIN = (
+    CLIENT.split("\n\n\n", 1)[1]
+    .replace("class Client:", "class OtherClient:")
+    .replace("target=self._run)", "target=self._run, daemon=True)")
 )
 
 
@@ -54,7 +55,10 @@ def project(tmp_path: Path) -> Path:
 
 def shift_lines(path: Path) -> None:
     """An unrelated edit above every finding: three new lines at the top."""
-    path.write_text('"""Telemetry client."""\n\n# moved down by this edit\n' + path.read_text(encoding="utf-8"), encoding="utf-8")
+    path.write_text(
+        '"""Telemetry client."""\n\n# moved down by this edit\n' + path.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
 
 
 def test_round_trip_survives_shifted_lines_and_reports_a_twin(project: Path) -> None:
@@ -86,7 +90,12 @@ def test_file_format_is_versioned_sorted_and_relative(project: Path) -> None:
     assert entries == sorted(entries, key=lambda e: (e["file"], e["rule"], e["text"]))
     assert {e["file"] for e in entries} == {"src/client.py"}
     pub003 = next(e for e in entries if e["rule"] == "PUB003")
-    assert pub003 == {"file": "src/client.py", "rule": "PUB003", "text": "self._queue: queue.Queue[dict] = queue.Queue()", "count": 1}
+    assert pub003 == {
+        "file": "src/client.py",
+        "rule": "PUB003",
+        "text": "self._queue: queue.Queue[dict] = queue.Queue()",
+        "count": 1,
+    }
 
 
 @pytest.mark.parametrize(
@@ -95,7 +104,10 @@ def test_file_format_is_versioned_sorted_and_relative(project: Path) -> None:
         (None, "cannot read baseline"),
         ("{not json", "is not JSON"),
         ('{"version": 1}', "is not a publisher-check baseline"),
-        ('{"version": 1, "violations": [{"file": "a.py", "rule": "PUB003", "text": "x", "count": 0}]}', "count"),
+        (
+            '{"version": 1, "violations": [{"file": "a.py", "rule": "PUB003", "text": "x", "count": 0}]}',
+            "count",
+        ),
         ('{"version": 2, "violations": []}', "has version 2"),
     ],
 )
@@ -141,7 +153,11 @@ def test_cli_baseline_from_another_folder(project: Path, monkeypatch: pytest.Mon
 
 @pytest.mark.parametrize(
     ("content", "needle"),
-    [(None, "cannot read baseline"), ("[]", "is not a publisher-check baseline"), ('{"version": 9, "violations": []}', "version 9")],
+    [
+        (None, "cannot read baseline"),
+        ("[]", "is not a publisher-check baseline"),
+        ('{"version": 9, "violations": []}', "version 9"),
+    ],
 )
 def test_cli_bad_baseline_is_a_usage_error(project: Path, content: str | None, needle: str) -> None:
     path = project / "baseline.json"

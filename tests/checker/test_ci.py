@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-
 from publisher_check.cli import main
 from publisher_check.entry import SUBCOMMANDS
 
@@ -26,7 +25,9 @@ EXPRESSION = re.compile(r"\$\{\{[^}]*\}\}")  # GitHub expressions: values, not f
 
 
 def code_blocks(path: Path, language: str) -> list[str]:
-    return re.findall(rf"^ *```{language}\n(.*?)^ *```", path.read_text(encoding="utf-8"), re.S | re.M)
+    return re.findall(
+        rf"^ *```{language}\n(.*?)^ *```", path.read_text(encoding="utf-8"), re.DOTALL | re.MULTILINE
+    )
 
 
 def runs(node: Any) -> Iterator[str]:
@@ -62,7 +63,9 @@ def test_pre_commit_hook_definition() -> None:
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
     assert hook["id"] == "publisher-check" and hook["entry"] in scripts
     assert hook["language"] == "python" and hook["types"] == ["python"]
-    assert hook["pass_filenames"] is False  # a publisher spans modules: staged files alone are not the project
+    assert (
+        hook["pass_filenames"] is False
+    )  # a publisher spans modules: staged files alone are not the project
     assert flags(hook.get("args", [])) <= OPTIONS
 
 
@@ -78,7 +81,9 @@ def test_docs_workflow_parses_and_uploads_what_it_wrote() -> None:
     assert args[args.index("--format") + 1] == "sarif"
     [upload] = [s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif@")]
     assert upload["with"]["sarif_file"] == sarif_file
-    assert "cancelled()" in upload["if"] or "always()" in upload["if"]  # upload also when the check failed the job
+    assert (
+        "cancelled()" in upload["if"] or "always()" in upload["if"]
+    )  # upload also when the check failed the job
 
 
 def test_every_documented_command_uses_real_options() -> None:
@@ -125,7 +130,7 @@ def test_readme_ci_commands_work_as_written(
     url, received = orchestrator
     text = (REPO / "README.md").read_text(encoding="utf-8")
     section = text.split("## CI and orchestrators", 1)[1].split("\n## ", 1)[0]
-    [script] = re.findall(r"```sh\n(.*?)```", section, re.S)
+    [script] = re.findall(r"```sh\n(.*?)```", section, re.DOTALL)
     shutil.copytree(REPO / "fixtures" / "sample", tmp_path / "fixtures" / "sample")
     monkeypatch.chdir(tmp_path)
     codes = []

@@ -19,7 +19,6 @@ from typing import Any
 import jsonschema
 import pytest
 from click.testing import CliRunner
-
 from publisher_check.cli import main
 from publisher_check.ftypes import RunResult, Severity, Violation
 from publisher_check.github import command, escape_data, escape_property, render_github
@@ -48,7 +47,9 @@ def invoke(*args: str | Path) -> tuple[int, str, str]:
 @cache
 def sarif_validator() -> jsonschema.protocols.Validator:
     schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
-    assert schema["id"].endswith("/sarif-schema-2.1.0.json") and schema["title"].startswith("Static Analysis Results")
+    assert schema["id"].endswith("/sarif-schema-2.1.0.json") and schema["title"].startswith(
+        "Static Analysis Results"
+    )
     validator_class = jsonschema.validators.validator_for(schema)
     checker = jsonschema.FormatChecker()
     # URIs are what code scanning is strict about: make sure the format is really checked, not skipped.
@@ -69,11 +70,15 @@ def at_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.relative_to(FIXTURES).as_posix())
 def test_every_format_on_every_fixture(project: Path) -> None:
     target = project.relative_to(REPO)
-    json_code, out, _ = invoke(target, "--format", "json", "--session-id", "s-1", "--report-unused-suppressions")
+    json_code, out, _ = invoke(
+        target, "--format", "json", "--session-id", "s-1", "--report-unused-suppressions"
+    )
     report = json.loads(out)
     jsonschema.validate(report, report_schema())
 
-    sarif_code, out, _ = invoke(target, "--format", "sarif", "--session-id", "s-1", "--report-unused-suppressions")
+    sarif_code, out, _ = invoke(
+        target, "--format", "sarif", "--session-id", "s-1", "--report-unused-suppressions"
+    )
     sarif = json.loads(out)
     assert_valid_sarif(sarif)
     run = sarif["runs"][0]
@@ -90,7 +95,9 @@ def test_every_format_on_every_fixture(project: Path) -> None:
     ]
     assert located == [(v["rule"], v["file"], v["line"], v["column"]) for v in report["violations"]]
     notifications = run["invocations"][0].get("toolExecutionNotifications", [])
-    assert len([n for n in notifications if n["descriptor"]["id"] == "file-not-checked"]) == len(report["errors"])
+    assert len([n for n in notifications if n["descriptor"]["id"] == "file-not-checked"]) == len(
+        report["errors"]
+    )
 
     github_code, out, _ = invoke(target, "--format", "github", "--session-id", "s-1")
     lines = out.splitlines()
@@ -135,11 +142,19 @@ def test_sarif_fingerprints_survive_shifted_lines(tmp_path: Path, monkeypatch: p
     monkeypatch.chdir(tmp_path)
     source = (FIXTURES / "sample" / "audit_events" / "worker.py").read_text(encoding="utf-8")
     Path("worker.py").write_text(source, encoding="utf-8")
-    (tmp_path / "client.py").write_text((FIXTURES / "sample" / "audit_events" / "client.py").read_text(encoding="utf-8"))
+    (tmp_path / "client.py").write_text(
+        (FIXTURES / "sample" / "audit_events" / "client.py").read_text(encoding="utf-8")
+    )
 
     def prints() -> list[tuple[str, int]]:
         results = json.loads(invoke(".", "--format", "sarif")[1])["runs"][0]["results"]
-        return [(r["partialFingerprints"]["publisherCheckLine/v1"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results]
+        return [
+            (
+                r["partialFingerprints"]["publisherCheckLine/v1"],
+                r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            )
+            for r in results
+        ]
 
     before = prints()
     Path("worker.py").write_text("# an unrelated comment\n\n" + source, encoding="utf-8")
@@ -167,7 +182,9 @@ def test_sarif_outside_the_working_folder_uses_absolute_uris(tmp_path: Path) -> 
     )
     sarif = json.loads(invoke(tmp_path, "--format", "sarif")[1])
     assert_valid_sarif(sarif)
-    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]}
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]
+    }
     assert uris == {(tmp_path / "client.py").resolve().as_uri()}
 
 
@@ -181,7 +198,9 @@ def test_github_escaping_follows_the_workflow_command_rules() -> None:
 
 
 def test_github_annotations_are_one_line_each_whatever_the_text() -> None:
-    tricky = Violation(Path("src/we,ird:name.py"), 4, 2, "PUB005", "Daemon", "line one\nline two 50%\r", Severity.LOW, False)
+    tricky = Violation(
+        Path("src/we,ird:name.py"), 4, 2, "PUB005", "Daemon", "line one\nline two 50%\r", Severity.LOW, False
+    )
     result = RunResult((tricky,), (), 1, 1, True)
     metrics = Metrics("id\n::error::injected", 1, 1, 0, 1, "informative", 0.1)
     out = render_github(result, metrics, Severity.LOW)
@@ -209,7 +228,9 @@ def test_github_levels_follow_severity() -> None:
 
 def test_unused_suppressions_are_warnings_in_every_format(tmp_path: Path) -> None:
     source = (FIXTURES / "sample" / "audit_events" / "client.py").read_text(encoding="utf-8")
-    (tmp_path / "client.py").write_text(source.replace("import queue\n", "import queue  # publisher-check: ignore[PUB005]\n", 1))
+    (tmp_path / "client.py").write_text(
+        source.replace("import queue\n", "import queue  # publisher-check: ignore[PUB005]\n", 1)
+    )
     plain = invoke(tmp_path, "--format", "json")
     code, out, _ = invoke(tmp_path, "--format", "json", "--report-unused-suppressions")
     report = json.loads(out)
@@ -220,7 +241,10 @@ def test_unused_suppressions_are_warnings_in_every_format(tmp_path: Path) -> Non
     assert unused["rules"] == ["PUB005"] and unused["line"] == 1 + source.splitlines().index("import queue")
 
     _code, out, _ = invoke(tmp_path, "--report-unused-suppressions")
-    assert f"client.py:{unused['line']}:{unused['column']}: warning: unused suppression: PUB005 reported nothing" in out
+    assert (
+        f"client.py:{unused['line']}:{unused['column']}: warning: unused suppression: PUB005 reported nothing"
+        in out
+    )
     _code, out, _ = invoke(tmp_path, "--format", "github", "--report-unused-suppressions")
     where = f"file={unused['file']},line={unused['line']},col={unused['column']}"
     assert f"::warning {where},title=publisher-check%3A unused suppression::unused suppression: PUB005" in out
@@ -233,7 +257,9 @@ def test_unused_suppressions_are_warnings_in_every_format(tmp_path: Path) -> Non
 @pytest.mark.parametrize("output_format", ["text", "json", "sarif", "github"])
 def test_output_writes_the_report_to_a_file(tmp_path: Path, output_format: str) -> None:
     target = tmp_path / "report.out"
-    code, out, _ = invoke("fixtures/sample", "--format", output_format, "--output", target, "--session-id", "s-9")
+    code, out, _ = invoke(
+        "fixtures/sample", "--format", output_format, "--output", target, "--session-id", "s-9"
+    )
     assert code == 1 and out == ""
     written = target.read_text(encoding="utf-8")
     assert "s-9" in written and not ANSI.search(written)
@@ -307,6 +333,12 @@ def test_progress_only_on_a_terminal_for_many_files(tmp_path: Path) -> None:
     assert "Checking [" in on_pty and "260/260 files" in on_pty
     assert on_pty.endswith("\r") and "Checking" not in stdout
     completed = subprocess.run(
-        [str(CONSOLE_SCRIPT), str(tmp_path)], capture_output=True, text=True, timeout=120, env=env, cwd=REPO
+        [str(CONSOLE_SCRIPT), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=REPO,
+        check=False,
     )
     assert completed.returncode == 0 and completed.stderr == ""

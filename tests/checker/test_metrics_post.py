@@ -9,12 +9,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import click
 import pytest
-
+from click.testing import CliRunner
 from publisher_check import orchestrator
+from publisher_check.cli import main
 from publisher_check.orchestrator import EndpointType, HeaderType, host_of, post_metrics
 
 METRICS = {"sessionId": "s-1", "finalViolations": 2}
@@ -83,7 +85,9 @@ def test_metrics_and_headers_reach_the_server(collector: tuple[Collector, str]) 
     assert state.headers[0]["Content-Type"] == "application/json"
 
 
-@pytest.mark.parametrize(("status", "attempts", "detail"), [(401, 1, "HTTP 401 Unauthorized"), (503, 2, "HTTP 503")])
+@pytest.mark.parametrize(
+    ("status", "attempts", "detail"), [(401, 1, "HTTP 401 Unauthorized"), (503, 2, "HTTP 503")]
+)
 def test_a_rejected_post_names_the_status(
     collector: tuple[Collector, str], status: int, attempts: int, detail: str
 ) -> None:
@@ -117,7 +121,14 @@ def test_the_host_is_shown_without_credentials_path_or_query() -> None:
 
 @pytest.mark.parametrize(
     "given",
-    ["Bearer HIDDEN", "Authorization:", "Author ization: HIDDEN", ": HIDDEN", "X-Key: HID\nDEN", "X-Key: HID\rDEN"],
+    [
+        "Bearer HIDDEN",
+        "Authorization:",
+        "Author ization: HIDDEN",
+        ": HIDDEN",
+        "X-Key: HID\nDEN",
+        "X-Key: HID\rDEN",
+    ],
 )
 def test_bad_headers_are_refused_without_echoing_them(given: str) -> None:
     with pytest.raises(click.BadParameter) as caught:
@@ -142,10 +153,6 @@ def test_bad_urls_are_refused_without_echoing_them(given: str) -> None:
 
 
 def invoke(*args: str | Path, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    from click.testing import CliRunner
-
-    from publisher_check.cli import main
-
     result = CliRunner().invoke(main, [str(a) for a in args], env=env)
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
@@ -158,15 +165,21 @@ COMPLIANT = "fixtures/compliant_split"  # none: exit 0
 
 @pytest.fixture(autouse=True)
 def at_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pathlib import Path
-
     monkeypatch.chdir(Path(__file__).resolve().parents[2])
 
 
 def test_cli_posts_the_metrics_of_the_report(collector: tuple[Collector, str]) -> None:
     state, url = collector
     code, out, err = invoke(
-        SAMPLE, "--format", "json", "--session-id", "run-7", "--metrics-url", url, "--metrics-header", f"Authorization: {SECRET}"
+        SAMPLE,
+        "--format",
+        "json",
+        "--session-id",
+        "run-7",
+        "--metrics-url",
+        url,
+        "--metrics-header",
+        f"Authorization: {SECRET}",
     )
     assert code == 1 and err == ""
     assert state.bodies == [json.loads(out)["metrics"]]
@@ -187,7 +200,9 @@ def test_cli_dead_endpoint_changes_nothing_but_one_stderr_line(target: str, expe
     url = dead_url()
     baseline_code, baseline_out, _ = invoke(target, "--session-id", "s")
     started = time.monotonic()
-    code, out, err = invoke(target, "--session-id", "s", "--metrics-url", url, "--metrics-header", f"Authorization: {SECRET}")
+    code, out, err = invoke(
+        target, "--session-id", "s", "--metrics-url", url, "--metrics-header", f"Authorization: {SECRET}"
+    )
     assert time.monotonic() - started < orchestrator.DEADLINE + 10  # the check itself plus the bounded post
     assert code == baseline_code == expected_code
     assert out == baseline_out
@@ -196,8 +211,13 @@ def test_cli_dead_endpoint_changes_nothing_but_one_stderr_line(target: str, expe
     assert "s3cr3t" not in err + out
 
 
-@pytest.mark.parametrize(("status", "detail"), [(500, "HTTP 500 Internal Server Error after 2 attempts"), (403, "HTTP 403 Forbidden")])
-def test_cli_rejected_post_names_the_status(collector: tuple[Collector, str], status: int, detail: str) -> None:
+@pytest.mark.parametrize(
+    ("status", "detail"),
+    [(500, "HTTP 500 Internal Server Error after 2 attempts"), (403, "HTTP 403 Forbidden")],
+)
+def test_cli_rejected_post_names_the_status(
+    collector: tuple[Collector, str], status: int, detail: str
+) -> None:
     state, url = collector
     state.status = status
     code, _out, err = invoke(COMPLIANT, "--metrics-url", url, "--metrics-header", f"Authorization: {SECRET}")
@@ -221,11 +241,22 @@ def test_cli_hanging_endpoint_is_bounded(collector: tuple[Collector, str]) -> No
         (("--metrics-url", "http://127.0.0.1:9/x", "--metrics-header", "Bearer HIDDEN"), "--metrics-header"),
         (("--metrics-url", "ftp://127.0.0.1/HIDDEN"), "--metrics-url"),
         (("--metrics-header", "Authorization: HIDDEN"), "--metrics-header needs --metrics-url"),
-        (("--metrics-url", "http://127.0.0.1:9/x", "--metrics-header", "A: HIDDEN", "--metrics-header", "a: HIDDEN"),
-         "more than once"),
+        (
+            (
+                "--metrics-url",
+                "http://127.0.0.1:9/x",
+                "--metrics-header",
+                "A: HIDDEN",
+                "--metrics-header",
+                "a: HIDDEN",
+            ),
+            "more than once",
+        ),
     ],
 )
-def test_cli_bad_metrics_options_are_usage_errors_that_hide_values(args: tuple[str, ...], needle: str) -> None:
+def test_cli_bad_metrics_options_are_usage_errors_that_hide_values(
+    args: tuple[str, ...], needle: str
+) -> None:
     started = time.monotonic()
     code, out, err = invoke(COMPLIANT, *args)
     assert code == 2 and needle in err and "HIDDEN" not in err + out

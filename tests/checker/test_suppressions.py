@@ -8,6 +8,7 @@ from pathlib import Path
 from publisher_check.config import Config
 from publisher_check.engine import run
 from publisher_check.facts import suppressions_in
+from publisher_check.suppressions import unused_in_run
 
 PUBLISHER = textwrap.dedent(
     """
@@ -44,15 +45,11 @@ def test_a_suppression_after_a_form_feed_still_applies(tmp_path: Path) -> None:
     assert [(p.name, rule) for p, _line, rule in result.suppressed] == [("client.py", "PUB003")]
 
 
-def unused_in(project: Path, select: tuple[str, ...] = ()) -> list[tuple[int, tuple[str, ...], tuple[str, ...]]]:
-    from publisher_check.engine import selected_rules
-    from publisher_check.files import collect_files
-    from publisher_check.suppressions import find_unused
-
+def unused_in(
+    project: Path, select: tuple[str, ...] = ()
+) -> list[tuple[int, tuple[str, ...], tuple[str, ...]]]:
     config = Config(select=select) if select else Config()
-    result = run([project], config)
-    ran = {rule.id for rule in selected_rules(config)}
-    return [(u.line, u.rules, u.unknown) for u in find_unused(result, collect_files([project], ()), ran)]
+    return [(u.line, u.rules, u.unknown) for u in unused_in_run(run([project], config), [project], config)]
 
 
 def test_used_suppressions_are_not_reported(tmp_path: Path) -> None:
@@ -63,7 +60,10 @@ def test_used_suppressions_are_not_reported(tmp_path: Path) -> None:
 def test_unused_ids_bare_ignores_and_unknown_ids_are_reported(tmp_path: Path) -> None:
     source = (
         PUBLISHER.replace("ignore[PUB003]", "ignore[PUB003, PUB007]")  # PUB007 reports nothing on that line
-        .replace("def publish(self, event: dict) -> None:", "def publish(self, event: dict) -> None:  # publisher-check: ignore")
+        .replace(
+            "def publish(self, event: dict) -> None:",
+            "def publish(self, event: dict) -> None:  # publisher-check: ignore",
+        )
         .replace("pass\n", "pass  # publisher-check: ignore[PUB999]\n")
     )
     (tmp_path / "client.py").write_text(source, encoding="utf-8")
