@@ -40,6 +40,33 @@ def peak_rss_self() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def busy_cpu_s() -> float:
+    """CPU seconds the whole machine has spent busy since boot (every process, every core)."""
+    with open("/proc/stat", "rb") as handle:
+        fields = [int(x) for x in handle.readline().split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
+def wait_for_quiet(max_wait_s: float, threshold_cores: float = 0.3) -> float:
+    """Wait (at most ``max_wait_s``) for a second in which the machine is almost idle.
+
+    Other sessions share this machine; their load is reported next to every figure anyway.
+    Returns the load, in cores, of the last second observed.
+    """
+    deadline = time.monotonic() + max_wait_s
+    load = 0.0
+    while True:
+        before = busy_cpu_s()
+        time.sleep(1.0)
+        load = busy_cpu_s() - before
+        if load < threshold_cores or time.monotonic() >= deadline:
+            return load
+
+
 def percentile(sorted_values: Sequence[int], fraction: float) -> int:
     """Nearest-rank percentile of already sorted values."""
     if not sorted_values:
@@ -97,6 +124,7 @@ class ChildUsage:
     max_rss: int  # the largest single process of the command's tree (what /usr/bin/time -v reports)
     tree_rss: int  # the largest sum of RSS over the whole tree at once, sampled every 100 ms
     launcher_rss: int  # RSS of the launcher at spawn: ru_maxrss cannot read below it
+    other_cpu_s: float  # CPU the rest of the machine used meanwhile (other processes: noise)
 
 
 def _descendants(root: int) -> list[int]:
@@ -129,6 +157,7 @@ def _launch(result_path: str, stdout_path: str, timeout: float, command: list[st
 
     launcher_rss = rss_bytes()
     with open(stdout_path, "wb") as out:
+        busy_before, own_before = busy_cpu_s(), time.process_time()
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
         peak_tree = 0
@@ -152,8 +181,10 @@ def _launch(result_path: str, stdout_path: str, timeout: float, command: list[st
                 break
             time.sleep(0.002)
         wall = time.perf_counter() - started
+        busy = busy_cpu_s() - busy_before
         done.set()
         sampler.join()
+        own = time.process_time() - own_before
     result = {
         "returncode": os.waitstatus_to_exitcode(status),
         "wall_s": wall,
@@ -161,13 +192,19 @@ def _launch(result_path: str, stdout_path: str, timeout: float, command: list[st
         "max_rss": usage.ru_maxrss * 1024,
         "tree_rss": max(peak_tree, usage.ru_maxrss * 1024),
         "launcher_rss": launcher_rss,
+        "other_cpu_s": max(0.0, busy - own - (usage.ru_utime + usage.ru_stime)),
     }
     with open(result_path, "w", encoding="utf-8") as handle:
         json.dump(result, handle)
 
 
 def run_measured(
-    command: Sequence[str], *, stdout_path: Path, cwd: Path | None = None, timeout: float = 900.0
+    command: Sequence[str],
+    *,
+    stdout_path: Path,
+    cwd: Path | None = None,
+    timeout: float = 900.0,
+    env: dict[str, str] | None = None,
 ) -> ChildUsage:
     """Run a command through the launcher; wall time, CPU time and peak RSS of it and its children."""
     import json
@@ -185,7 +222,7 @@ def run_measured(
             "--",
             *command,
         ]
-        subprocess.run(launcher, cwd=cwd, check=True, timeout=timeout + 60)
+        subprocess.run(launcher, cwd=cwd, env=env, check=True, timeout=timeout + 60)
         return ChildUsage(**json.loads(result_path.read_text(encoding="utf-8")))
 
 

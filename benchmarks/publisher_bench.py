@@ -47,11 +47,31 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchutil import facts_line, markdown_table, mib, peak_rss_self, percentile, rss_bytes, run_facts
+from benchutil import (
+    CLOCK_TICKS,
+    busy_cpu_s,
+    facts_line,
+    markdown_table,
+    mib,
+    peak_rss_self,
+    percentile,
+    rss_bytes,
+    run_facts,
+    wait_for_quiet,
+)
 
 HERE = Path(__file__).resolve().parent
 SINK = HERE / "sink.py"
-SCENARIOS = ("floor", "ours-batch", "ours-b1-w4", "ours-b1-w1", "naive-b1", "segment", "posthog")
+SCENARIOS = (
+    "floor",
+    "floor-consumed",
+    "ours-batch",
+    "ours-b1-w4",
+    "ours-b1-w1",
+    "naive-b1",
+    "segment",
+    "posthog",
+)
 PEER_MODULES = {"segment": "segment.analytics", "posthog": "posthog"}
 EVENT_PATH = "/events"
 
@@ -120,6 +140,18 @@ def make_target(name: str, url: str, queue_size: int) -> Target:
     if name == "floor":
         floor: queue.Queue[dict[str, Any]] = queue.Queue(queue_size)
         return Target(floor.put_nowait, lambda: None, delivers=False)
+    if name == "floor-consumed":
+        # The floor with one thread taking events off the queue (no I/O): the cost of having a
+        # consumer at all (mutex contention, waking it), which every real publisher pays.
+        consumed: queue.Queue[dict[str, Any]] = queue.Queue(queue_size)
+
+        def consume() -> None:
+            while True:
+                consumed.get()
+                consumed.task_done()
+
+        threading.Thread(target=consume, name="consumer", daemon=True).start()
+        return Target(consumed.put_nowait, lambda: None, delivers=False)
     if name.startswith("ours-"):
         from activity_publisher import ActivityClient
 
@@ -161,6 +193,19 @@ def _sink_stats(port: int) -> dict[str, Any]:
         connection.close()
 
 
+def _thread_cpu() -> dict[int, float]:
+    """CPU seconds (user + system) of every live thread of this process, by native thread id."""
+    found: dict[int, float] = {}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        found[int(tid)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return found
+
+
 def run_scenario(
     name: str, producers: int, events: int, port: int, queue_size: int, wait_s: float
 ) -> dict[str, Any]:
@@ -172,6 +217,7 @@ def run_scenario(
     latencies = [array("q", bytes(8 * n)) for n in per_thread]
     refused = [0] * producers
     starts = [0] * producers
+    producer_cpu = [0.0] * producers
     barrier = threading.Barrier(producers + 1)
 
     def produce(slot: int) -> None:
@@ -181,6 +227,7 @@ def run_scenario(
         count = per_thread[slot]
         barrier.wait()
         starts[slot] = time.monotonic_ns()
+        cpu_start = time.thread_time()
         for k in range(count):
             event = make_event(offset + k)
             t0 = perf()
@@ -194,11 +241,16 @@ def run_scenario(
                 if is_refused(result):
                     refused[slot] += 1
             lat[k] = t1 - t0
+        producer_cpu[slot] = time.thread_time() - cpu_start
 
-    threads = [threading.Thread(target=produce, args=(slot,)) for slot in range(producers)]
+    threads = [
+        threading.Thread(target=produce, args=(slot,), name=f"producer-{slot}") for slot in range(producers)
+    ]
     for thread in threads:
         thread.start()
-    cpu0 = time.process_time()
+    sink_cpu0 = _sink_stats(port)["cpu_s"] if target.delivers else 0.0
+    threads_cpu0 = _thread_cpu()
+    busy0, cpu0 = busy_cpu_s(), time.process_time()
     barrier.wait()
     for thread in threads:
         thread.join()
@@ -218,6 +270,14 @@ def run_scenario(
         if delivered >= events - sum(refused) and delivered:
             e2e_s = (sink["last_event_ns"] - start_ns) / 1e9
     cpu_s = time.process_time() - cpu0
+    # CPU of the client's own threads (workers, consumers), not the producers or this main thread
+    skip = {threading.main_thread().native_id} | {thread.native_id for thread in threads}
+    background_cpu_s = sum(
+        cpu - threads_cpu0.get(tid, 0.0) for tid, cpu in _thread_cpu().items() if tid not in skip
+    )
+    sink_cpu_s = (sink["cpu_s"] - sink_cpu0) if sink else None
+    other_cpu_s = max(0.0, busy_cpu_s() - busy0 - cpu_s - (sink_cpu_s or 0.0))
+    measured_s = (time.monotonic_ns() - start_ns) / 1e9
     peak = peak_rss_self()
     merged = sorted(value for lat in latencies for value in lat)
     result = {
@@ -236,8 +296,11 @@ def run_scenario(
         "events_per_s": (events / e2e_s) if e2e_s else None,
         "requests": sink.get("requests"),
         "sink_paths": sink.get("paths"),
-        "sink_cpu_s": sink.get("cpu_s"),
+        "sink_cpu_s": sink_cpu_s,
+        "other_load": other_cpu_s / measured_s if measured_s else 0.0,
         "cpu_s": cpu_s,
+        "producer_cpu_us_per_event": 1e6 * sum(producer_cpu) / events,
+        "background_cpu_us_per_event": 1e6 * background_cpu_s / events,
         "rss_before": rss_before,
         "rss_peak": peak,
     }
@@ -297,6 +360,7 @@ class Plan:
     down_per_round: int
     down_queue: int
     wait_s: float
+    quiet_wait: float
     skipped: dict[str, str] = field(default_factory=dict)
 
 
@@ -345,9 +409,11 @@ def orchestrate(plan: Plan, with_down: bool) -> dict[str, Any]:
             plan.skipped[name] = f"{PEER_MODULES[name]} is not installed (pip install -e '.[bench]')"
             continue
         for producers in plan.producers:
+            if plan.quiet_wait:
+                wait_for_quiet(plan.quiet_wait)
             sink = None
-            port = 9  # the floor sends nothing
-            if name != "floor":
+            port = 9  # the floors send nothing
+            if not name.startswith("floor"):
                 sink, port = _start_sink()
             try:
                 args = ["--run-scenario", name, "--producers", str(producers), "--events", str(plan.events)]
@@ -424,6 +490,17 @@ def verdicts(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 _ratio(ours["p50_ns"], floor["p50_ns"]),
                 lambda r: r <= 2.0,
             )
+        consumed = _find(results, "floor-consumed", producers)
+        if consumed and ours:
+            ratio = _ratio(ours["p50_ns"], consumed["p50_ns"])
+            rows.append(
+                (
+                    f"(reference, no target) publish() p50 vs a floor with a consumer thread ({tag})",
+                    f"{_us(ours['p50_ns'])} vs {_us(consumed['p50_ns'])} µs",
+                    "n/a" if ratio is None else f"{ratio:.2f}×",
+                    "—",
+                )
+            )
         if ours and segment:
             row(
                 f"publish() p50 ≥ 10× faster than segment track ({tag})",
@@ -481,7 +558,9 @@ def render(report: dict[str, Any], facts: dict[str, object]) -> str:
         "requests",
         "refused",
         "client CPU s",
+        "CPU µs/event: producer / background",
         "sink CPU s",
+        "other load (cores)",
         "peak RSS MiB",
         "RSS growth MiB",
     ]
@@ -500,7 +579,9 @@ def render(report: dict[str, Any], facts: dict[str, object]) -> str:
                 "—" if r["requests"] is None else f"{r['requests']:,}",
                 str(r["refused"]),
                 f"{r['cpu_s']:.2f}",
+                f"{r['producer_cpu_us_per_event']:.1f} / {r['background_cpu_us_per_event']:.1f}",
                 "—" if r["sink_cpu_s"] is None else f"{r['sink_cpu_s']:.2f}",
+                f"{r['other_load']:.2f}",
                 mib(r["rss_peak"]),
                 mib(r["rss_peak"] - r["rss_before"]),
             ]
@@ -557,6 +638,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--wait", type=float, default=None, help="seconds to wait for the sink to count every event"
     )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=0.0,
+        help="before each scenario, wait up to this many seconds for the machine to be idle",
+    )
     # internal: one scenario in this (fresh) process
     parser.add_argument("--run-scenario", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--run-down", default=None, help=argparse.SUPPRESS)
@@ -591,6 +678,7 @@ def main(argv: list[str] | None = None) -> int:
         down_per_round=500 if args.smoke else 10_000,
         down_queue=1_000 if args.smoke else 10_000,
         wait_s=args.wait or (30.0 if args.smoke else 180.0),
+        quiet_wait=args.quiet_wait,
     )
     unknown = set(plan.scenarios) - set(SCENARIOS)
     if unknown:
