@@ -1,7 +1,9 @@
 """The ``publisher-check`` command: options, printing and exit codes.
 
 Exit codes: 0 the publisher passes; 1 violations at or above ``--fail-on`` (or files that
-could not be checked); 2 usage error or internal error — always a one-line message.
+could not be checked); 2 usage error or internal error — always a one-line message. In
+executive mode the verdict is on what remains after fixing. ``--diff`` follows
+``ruff check --diff``: 1 when there is something to change, 0 otherwise.
 """
 
 from __future__ import annotations
@@ -9,15 +11,17 @@ from __future__ import annotations
 import sys
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import click
 from click.core import ParameterSource
 
 from .baseline import Baseline, BaselineError
+from .cache import FactsCache, default_cache_dir, using
 from .config import ConfigError, find_pyproject, load_config, with_overrides
-from .engine import run
 from .files import PathError
+from .fixer import execute, inform, unified_diff
 from .fsutil import write_atomic
 from .ftypes import Severity
 from .github import render_github
@@ -38,9 +42,9 @@ def _split_ids(values: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _list_rules() -> str:
-    rows = [f"{'id':7} {'severity':9} {'fixable':8} check"]
+    rows = [f"{'id':7} {'severity':9} {'fix':8} check"]
     for rule_id, rule in sorted(RULES_BY_ID.items()):
-        rows.append(f"{rule_id:7} {rule.severity.label:9} {'yes' if rule.fixable else 'no':8} {rule.check}")
+        rows.append(f"{rule_id:7} {rule.severity.label:9} {rule.fix_safety if rule.fixable else 'no':8} {rule.check}")
     return "\n".join(rows) + "\n"
 
 
@@ -48,7 +52,8 @@ def _explain(rule_id: str) -> str:
     rule = RULES_BY_ID.get(rule_id.upper())
     if rule is None:
         raise click.BadParameter(f"unknown rule {rule_id!r} (see --list-rules)", param_hint="--explain")
-    parts = [f"{rule.id} — {rule.check} (default severity: {rule.severity.label}, fixable: {'yes' if rule.fixable else 'no'})", ""]
+    fix = f"{rule.fix_safety} fix" if rule.fixable else "no automatic fix"
+    parts = [f"{rule.id} — {rule.check} (default severity: {rule.severity.label}, {fix})", ""]
     parts.append(rule.documentation())
     for title, examples in (("Failing example", rule.INVALID), ("Passing example", rule.VALID)):
         for example in examples[:1]:
@@ -64,6 +69,13 @@ def _explain(rule_id: str) -> str:
 @click.option("--mode", type=click.Choice(["informative", "executive"]), default="informative", show_default=True,
               help="informative reports; executive also repairs what it can.")
 @click.option("--fix", is_flag=True, help="Synonym of --mode executive.")
+@click.option("--unsafe-fixes", is_flag=True,
+              help="Executive mode also applies the fixes labelled unsafe (see --list-rules); they can break code "
+                   "the rules do not look at, so review them. Without --fix it only changes the fixable counts.")
+@click.option("--diff", is_flag=True,
+              help="Print the changes executive mode would make as a unified diff and write no file (implies --fix). "
+                   "As with ruff check --diff: exit 1 when there is something to change, 0 otherwise; the report "
+                   "of what would remain goes to stderr.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
               show_default=True,
               help="text: path:line:col lines and a summary; json: SPEC section 3; sarif: SARIF 2.1.0 for code "
@@ -93,6 +105,9 @@ def _explain(rule_id: str) -> str:
 @click.option("--report-unused-suppressions", is_flag=True,
               help="Also report '# publisher-check: ignore' comments that suppressed nothing (warnings: the exit "
                    "code does not change).")
+@click.option("--no-cache", is_flag=True, help="Parse every file afresh instead of reusing cached results.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Where parse results are cached (default: $PUBLISHER_CHECK_CACHE_DIR or ~/.cache/publisher-check).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when violations are found.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", "explain_rule", metavar="RULE", default=None, help="Explain a rule and exit.")
@@ -100,6 +115,8 @@ def main(
     paths: tuple[Path, ...],
     mode: str,
     fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
     output_format: str,
     output_file: Path | None,
     fail_on: str | None,
@@ -114,6 +131,8 @@ def main(
     baseline_file: Path | None,
     write_baseline: Path | None,
     report_unused_suppressions: bool,
+    no_cache: bool,
+    cache_dir: Path | None,
     exit_zero: bool,
     list_rules: bool,
     explain_rule: str | None,
@@ -125,10 +144,10 @@ def main(
     if explain_rule is not None:
         click.echo(_explain(explain_rule), nl=False)
         return
-    if fix:
+    if fix or diff:
         mode = "executive"
-    if mode == "executive":
-        raise click.UsageError("executive mode is not available in this version; run without --fix/--mode executive")
+    if diff and output_format != "text":
+        raise click.UsageError(f"--diff prints a diff on stdout; it cannot be combined with --format {output_format}")
     headers = headers_from(metrics_headers)
     typed = click.get_current_context().get_parameter_source("metrics_headers") is ParameterSource.COMMANDLINE
     if headers and metrics_url is None and typed:
@@ -152,36 +171,48 @@ def main(
             fail_on=Severity.parse(fail_on) if fail_on else None,
             exclude=exclude,
         )
-        with TerminalProgress(sys.stderr) as progress, showing(progress):
-            result = run(targets, config)
+        cache = None if no_cache else FactsCache(cache_dir or default_cache_dir())
+        with TerminalProgress(sys.stderr) as progress, showing(progress), using(cache):
+            if mode == "executive":
+                report = execute(targets, config, unsafe=unsafe_fixes, write=not diff)
+            else:
+                report = inform(targets, config)
     except (ConfigError, PathError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
+    result = replace(report.final, errors=report.final.errors + report.write_errors)
     if write_baseline is not None:
         save_baseline(result, write_baseline)
         return
     baselined: int | None = None
     if known is not None:
         result, baselined = known.filter(result)
+        report = replace(report, initial=known.filter(report.initial)[0])  # the fix rate of new violations only
     notes = Notes(unused_in_run(result, targets, config) if report_unused_suppressions else None, baselined)
     metrics = Metrics(
         session_id=session_id or str(uuid.uuid4()),
-        initial_violations=len(result.violations),
-        iterations=1,
-        fixes_applied=0,
+        initial_violations=len(report.initial.violations),
+        iterations=report.iterations,
+        fixes_applied=report.fixes_applied,
         final_violations=len(result.violations),
         mode=mode,
         duration=time.perf_counter() - started,
+        fixes_failed=len(report.failures),
+        converged=report.converged,
     )
-    color = output_format == "text" and output_file is None and color_enabled(sys.stdout)
+    color = output_format == "text" and output_file is None and color_enabled(sys.stderr if diff else sys.stdout)
     if output_format == "json":
-        rendered = render_json(result, metrics, config.fail_on, notes)
+        rendered = render_json(result, metrics, config.fail_on, report.failures, notes)
     elif output_format == "sarif":
         rendered = render_sarif(result, metrics, config.fail_on, notes)
     elif output_format == "github":
         rendered = render_github(result, metrics, config.fail_on, notes)
-    else:
-        rendered = render_text(result, metrics, config.fail_on, notes, color)
-    emit(rendered, output_file, color=color)
+    else:  # with --diff, stdout carries the diff alone
+        rendered = render_text(
+            result, metrics, config.fail_on, report.failures, unsafe_fixes, preview=diff, notes=notes, color=color
+        )
+    emit(rendered, output_file, err=diff, color=color)
+    if diff:
+        click.echo(unified_diff(report.changes), nl=False)
     if metrics_file is not None:
         import json
 
@@ -192,5 +223,7 @@ def main(
             sys.exit(2)
     if metrics_url is not None:
         report_failure(metrics_url, post_metrics(metrics_url, metrics.to_dict(), headers))
-    if failed(result, config.fail_on) and not exit_zero:
+    if exit_zero:
+        return
+    if bool(report.changes) if diff else failed(result, config.fail_on):
         sys.exit(1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -11,7 +12,7 @@ from typing import Any
 
 import click
 
-from .ftypes import RunResult, Severity, Violation
+from .ftypes import FixFailure, RunResult, Severity, Violation
 from .notes import Notes
 
 SKILL = "python-services:python-activity-publisher-recipe"
@@ -25,6 +26,12 @@ SEVERITY_COLORS: dict[Severity, str] = {
 
 @dataclass(frozen=True, slots=True)
 class Metrics:
+    """The SPEC's metrics object. In executive mode: ``initial_violations`` before any fix,
+    ``fixes_applied`` the fixes kept, ``final_violations`` what remains, ``iterations`` the fix
+    rounds (1 when nothing was fixed), ``fixes_failed`` fixes tried and dropped (the result did
+    not compile, or the fix itself failed), ``converged`` false when the round limit stopped
+    the loop while fixes were still pending. With ``--diff`` they describe the previewed run."""
+
     session_id: str
     initial_violations: int
     iterations: int
@@ -32,6 +39,8 @@ class Metrics:
     final_violations: int
     mode: str
     duration: float
+    fixes_failed: int = 0
+    converged: bool = True
 
     @property
     def fix_rate(self) -> float:
@@ -50,6 +59,8 @@ class Metrics:
             "fixRate": self.fix_rate,
             "mode": self.mode,
             "duration": round(self.duration, 3),
+            "fixesFailed": self.fixes_failed,
+            "converged": self.converged,
         }
 
 
@@ -106,7 +117,45 @@ def no_publisher_message(result: RunResult) -> str:
     )
 
 
-def to_json(result: RunResult, metrics: Metrics, fail_on: Severity, notes: Notes | None = None) -> dict[str, Any]:
+def failure_dict(failure: FixFailure) -> dict[str, Any]:
+    violation = failure.violation
+    return {
+        "file": display_path(violation.path),
+        "line": violation.line,
+        "column": violation.column,
+        "rule": violation.rule,
+        "violation": violation.message,
+        "reason": failure.reason,
+    }
+
+
+def fix_hint(violations: Sequence[Violation], mode: str, unsafe_fixes: bool) -> str | None:
+    """Ruff-style: how many remaining violations a (re)run with fixes would repair."""
+    from .registry import RULES_BY_ID  # local: the registry imports every rule
+
+    fixable = [v for v in violations if v.fixable]
+    unsafe = sum(1 for v in fixable if RULES_BY_ID[v.rule].fix_safety == "unsafe")
+    safe = len(fixable) - unsafe
+    if mode == "executive":
+        # Left fixable after executive mode: unsafe ones not enabled, or the round limit was hit.
+        if not fixable:
+            return None
+        return f"{len(fixable)} more fixable with --fix{' --unsafe-fixes' if unsafe and not unsafe_fixes else ''}."
+    if unsafe_fixes:
+        return f"{len(fixable)} fixable with --fix --unsafe-fixes." if fixable else None
+    if not safe and not unsafe:
+        return None
+    hint = f"{safe} fixable with --fix"
+    return hint + (f" ({unsafe} more with --fix --unsafe-fixes)." if unsafe else ".")
+
+
+def to_json(
+    result: RunResult,
+    metrics: Metrics,
+    fail_on: Severity,
+    fix_failures: Sequence[FixFailure] = (),
+    notes: Notes | None = None,
+) -> dict[str, Any]:
     report: dict[str, Any] = {
         "status": "failed" if failed(result, fail_on) else "success",
         "violations": [violation_dict(v) for v in result.violations],
@@ -117,20 +166,37 @@ def to_json(result: RunResult, metrics: Metrics, fail_on: Severity, notes: Notes
     }
     if not result.publisher_found:
         report["message"] = no_publisher_message(result)
+    if metrics.mode == "executive":
+        report["fixFailures"] = [failure_dict(f) for f in fix_failures]
     if notes is not None:
         report.update(notes_dict(notes))
     return report
 
 
-def render_json(result: RunResult, metrics: Metrics, fail_on: Severity, notes: Notes | None = None) -> str:
-    return json.dumps(to_json(result, metrics, fail_on, notes), indent=2) + "\n"
+def render_json(
+    result: RunResult,
+    metrics: Metrics,
+    fail_on: Severity,
+    fix_failures: Sequence[FixFailure] = (),
+    notes: Notes | None = None,
+) -> str:
+    return json.dumps(to_json(result, metrics, fail_on, fix_failures, notes), indent=2) + "\n"
 
 
 def render_text(
-    result: RunResult, metrics: Metrics, fail_on: Severity, notes: Notes | None = None, color: bool = False
+    result: RunResult,
+    metrics: Metrics,
+    fail_on: Severity,
+    fix_failures: Sequence[FixFailure] = (),
+    unsafe_fixes: bool = False,
+    preview: bool = False,
+    notes: Notes | None = None,
+    color: bool = False,
 ) -> str:
-    """The text report; ``color`` styles paths, rule ids, severities and the verdict (the caller
-    decides: only on a terminal, never with NO_COLOR)."""
+    """The text report; ``preview`` (``--diff``) words the fix summary as what would happen.
+
+    ``color`` styles paths, rule ids, severities and the verdict (the caller decides: only on
+    a terminal, never with NO_COLOR)."""
     def paint(text: str, **style: Any) -> str:
         return click.style(text, **style) if color else text
 
@@ -144,6 +210,9 @@ def render_text(
         f"{paint(display_path(u.path), bold=True)}:{u.line}:{u.column}: {paint('warning', fg='yellow')}: {u.message}"
         for u in (notes.unused_suppressions if notes else None) or ()
     )
+    for failure in fix_failures:
+        where = failure.violation
+        lines.append(f"{display_path(where.path)}:{where.line}:{where.column}: {where.rule} fix not applied: {failure.reason}")
     if lines:
         lines.append("")
     if not result.publisher_found:
@@ -161,10 +230,17 @@ def render_text(
         known = notes.baselined
         lines.append(f"{known} known violation{'s' if known != 1 else ''} in the baseline not shown.")
     if metrics.mode == "executive":
+        failed_fixes = f"; {metrics.fixes_failed} fix(es) failed and were not applied" if metrics.fixes_failed else ""
+        fixed, remain = ("Would fix", "would remain") if preview else ("Fixed", "remain")
         lines.append(
-            f"Fixed {metrics.fixes_applied} in {metrics.iterations} iteration(s); "
-            f"{metrics.final_violations} of {metrics.initial_violations} remain (fix rate {metrics.fix_rate:.0%})."
+            f"{fixed} {metrics.fixes_applied} in {metrics.iterations} iteration(s){failed_fixes}; "
+            f"{metrics.final_violations} of {metrics.initial_violations} {remain} (fix rate {metrics.fix_rate:.0%})."
         )
+        if not metrics.converged:
+            lines.append(f"Stopped after {metrics.iterations} fix rounds with fixes still pending (the loop is bounded).")
+    hint = fix_hint(result.violations, metrics.mode, unsafe_fixes)
+    if hint:
+        lines.append(hint)
     verdict = paint("failed", fg="red", bold=True) if failed(result, fail_on) else paint("passed", fg="green", bold=True)
     lines.append(f"Session {metrics.session_id}: {verdict}.")
     return "\n".join(lines) + "\n"
