@@ -137,7 +137,12 @@ def main(
     list_rules: bool,
     explain_rule: str | None,
 ) -> None:
-    """Check non-blocking event publishers in PATHS (default: .) against the PUB001–PUB017 checklist."""
+    """Check non-blocking event publishers in PATHS (default: .) against the PUB001–PUB017 checklist.
+
+    To plan and build one first: 'publisher-check plan --help' (every setting, with its reason,
+    from your answers on volume, reliability, destinations and framework) and 'publisher-check
+    scaffold --help' (the reference publisher copied into your project, built to that plan).
+    """
     if list_rules:
         click.echo(_list_rules(), nl=False)
         return
