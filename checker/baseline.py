@@ -22,8 +22,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from .fsutil import write_atomic
 from .ftypes import RunResult, Violation
 
@@ -119,6 +117,8 @@ class Baseline:
             raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
             raise BaselineError(f"baseline {path} is not JSON: {exc}") from None
+        import jsonschema  # only a run with --baseline pays for loading it
+
         error = jsonschema.exceptions.best_match(
             jsonschema.Draft202012Validator(_SCHEMA).iter_errors(document)
         )

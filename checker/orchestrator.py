@@ -18,11 +18,13 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import click
-from activity_publisher import ActivityClient, DeliveryReport
+
+if TYPE_CHECKING:
+    from activity_publisher import DeliveryReport
 
 MAX_ATTEMPTS = 2
 REQUEST_TIMEOUT = 2.0  # seconds, for connecting and for each read
@@ -156,6 +158,9 @@ def _quiet_publisher() -> Iterator[None]:
 
 def post_metrics(url: str, metrics: Mapping[str, Any], headers: Mapping[str, str]) -> PostOutcome:
     """POST ``metrics`` to ``url``; returns within about ``DEADLINE`` seconds whatever the server does."""
+    # requests and the publisher are loaded only when a post is asked for: a plain check starts faster.
+    from activity_publisher import ActivityClient
+
     reports: list[DeliveryReport] = []
     lock = threading.Lock()
 
