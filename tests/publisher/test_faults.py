@@ -95,13 +95,23 @@ def watch(make_client: MakeClient, url: str, **kwargs: Any) -> Watched:
     return Watched(client, Collector(client), contexts, max_attempts=client._config.max_attempts)
 
 
-def finish(watched: Watched, flush_timeout: float = 30.0, close_timeout: float = 5.0) -> Finished:
-    """flush, note whether every worker still lives, then close and time it."""
+def finish(
+    watched: Watched, flush_timeout: float = 30.0, close_timeout: float = 5.0, *, workers_end: bool = True
+) -> Finished:
+    """flush, note whether every worker still lives, close and time it, then see the workers end.
+
+    A worker can be handing a report to the handlers at the moment close() returns: it ends a
+    moment later, and only then do the reports add up to the counters. A worker stuck in a
+    request (``workers_end=False``) ends with that request, and reports nothing more.
+    """
     watched.client.flush(flush_timeout)
     alive = all(worker.is_alive() for worker in watched.client._workers)
     started = time.monotonic()
     watched.client.close(close_timeout)
-    return Finished(watched.client.stats, alive, time.monotonic() - started, close_timeout)
+    finished = Finished(watched.client.stats, alive, time.monotonic() - started, close_timeout)
+    if workers_end:
+        assert wait_until(lambda: not any(worker.is_alive() for worker in watched.client._workers))
+    return finished
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
@@ -134,6 +144,7 @@ def assert_nothing_lost(
     """The invariants every fault must keep (see the module docstring)."""
     stats = finished.stats
     # Accounting: every published event has exactly one terminal outcome, counted and reported.
+    assert watched.client.stats == stats, "counted after close() returned"
     assert stats.published == len(watched.ids)
     assert stats.published == stats.success_sent + stats.error + stats.final_error + stats.dropped
     terminal = Counter(
@@ -204,26 +215,34 @@ def test_server_dying_mid_run_and_coming_back(
     plan = {"default": reply(200, delay=0.005)}  # slow enough that kills land mid-request
     fault_server.start(plan)
     watched = watch(make_client, fault_server.url, workers=3, batch_size=batch_size, **PATIENT)
+    stop = threading.Event()
+    published: list[str] = []
 
-    def produce() -> None:
-        for n in range(300):
+    def produce() -> None:  # until the third server has answered: every life sees traffic
+        for n in itertools.count():
+            if stop.is_set():
+                return
             watched.client.publish({"id": f"p-{n}", "payload": "x" * 20})
+            published.append(f"p-{n}")
             time.sleep(0.002)
 
-    ids = [f"p-{n}" for n in range(300)]
     producer = threading.Thread(target=produce)
     producer.start()
-    for deaths in (1, 2):
-        assert fault_server.wait_for(10 * deaths)
-        fault_server.kill()
-        time.sleep(0.2)  # dead for a while: refused connections, backoff
-        fault_server.start(plan)
-    producer.join(30)
-    watched.ids.extend(ids)
+    try:
+        for _ in range(2):  # two deaths, each after this life of the server answered 10 requests
+            assert fault_server.wait_for(len(fault_server.records()) + 10)
+            fault_server.kill()
+            time.sleep(0.2)  # dead for a while: refused connections, backoff
+            fault_server.start(plan)
+        assert fault_server.wait_for(len(fault_server.records()) + 10)  # the third life too
+    finally:
+        stop.set()
+        producer.join(30)
+    watched.ids.extend(published)
     finished = finish(watched)
     records = fault_server.records()
     assert_nothing_lost(watched, finished, records, caplog)
-    assert finished.stats.success_sent == 300
+    assert finished.stats.success_sent == len(published)
     assert len({record["pid"] for record in records}) == 3
 
 
@@ -304,8 +323,10 @@ def test_answers_slower_than_request_timeout_are_retried_with_the_same_key(
     finished = finish(watched)
     records = fault_server.records()
     assert_nothing_lost(watched, finished, records, caplog)
-    assert finished.stats.success_sent == 3 and finished.stats.retry == 3
-    assert [len(attempts) for attempts in by_key(records).values()] == [4, 1, 1]
+    assert finished.stats.success_sent == 3
+    # e-0 timed out three times; under load, another request can time out too: each is a retry.
+    assert finished.stats.retry == len(records) - 3 >= 3
+    assert len(next(iter(by_key(records).values()))) >= 4
     assert all("Timeout" in context.error for context in watched.contexts)
 
 
@@ -329,7 +350,7 @@ def test_close_is_bounded_while_a_request_hangs(
     watched = watch(make_client, fault_server.url, workers=2, request_timeout=30.0)
     watched.publish("e", 5)
     assert fault_server.wait_for(2)
-    finished = finish(watched, flush_timeout=0.1, close_timeout=0.5)
+    finished = finish(watched, flush_timeout=0.1, close_timeout=0.5, workers_end=False)
     assert_nothing_lost(watched, finished, fault_server.records(), caplog)
     assert finished.stats.dropped == 5
     fault_server.kill()  # the hung requests fail now; their workers end instead of reporting
