@@ -225,7 +225,9 @@ class ActivityClient:
         come after it. Afterwards every published event has its outcome in ``stats``: events
         still queued or in a worker's hands count as ``dropped`` (not confirmed). A worker stuck
         in an HTTP request ends when that request does (``request_timeout``); it is a daemon and
-        never delays exit. Idempotent; a second call waits for the first.
+        never delays exit. A report that a worker was handing to the on() handlers when the
+        deadline passed can reach them just after close() returns (``stats`` already counts it).
+        Idempotent; a second call waits for the first.
         """
         if not self._queue.stop_accepting():
             self._closed.wait(timeout)
