@@ -21,7 +21,7 @@ DEFAULT_PUBLISH_METHODS: tuple[str, ...] = (
     "send_event",
     "log_event",
 )
-DEFAULT_FLUSH_METHODS: tuple[str, ...] = ("flush",)
+DEFAULT_FLUSH_METHODS: tuple[str, ...] = ("flush", "*_flush", "flush_*")  # force_flush, flush_all …
 DEFAULT_CLOSE_METHODS: tuple[str, ...] = ("close", "shutdown")
 DEFAULT_HANDLER_METHODS: tuple[str, ...] = ("on",)
 DEFAULT_QUEUE_SIZE = 10_000  # the reference publisher's default max_queue_size
