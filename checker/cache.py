@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from importlib import metadata
@@ -43,13 +43,31 @@ class FactsCache:
         self.folder = folder
         self._salt = f"{CACHE_FORMAT}\0{_version()}\0".encode()
 
-    def _entry(self, path: Path, module_name: str, source: bytes, syntax_only: bool) -> Path:
+    def _key(self, parts: Iterable[bytes]) -> Path:
         digest = hashlib.sha256(self._salt)
-        for part in (str(path).encode(), module_name.encode(), b"s" if syntax_only else b"f", source):
+        for part in parts:
             digest.update(len(part).to_bytes(8, "little"))
             digest.update(part)
         key = digest.hexdigest()
         return self.folder / key[:2] / key[2:]
+
+    def _entry(self, path: Path, module_name: str, source: bytes, syntax_only: bool) -> Path:
+        return self._key((str(path).encode(), module_name.encode(), b"s" if syntax_only else b"f", source))
+
+    def lookup(self, parts: Iterable[bytes]) -> tuple[bool, object]:
+        """(hit, value) of another result derived only from ``parts`` (which fixes exist, say)."""
+        try:
+            return True, pickle.loads(self._key(parts).read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return False, None
+
+    def store(self, parts: Iterable[bytes], value: object) -> None:
+        entry = self._key(parts)
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(entry, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+        except OSError:
+            pass  # a read-only or full cache folder only costs speed
 
     def get(self, path: Path, module_name: str, source: bytes, syntax_only: bool) -> tuple[bool, Outcome | None]:
         """(hit, outcome); a missing or unreadable entry is a miss."""

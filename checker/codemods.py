@@ -126,10 +126,12 @@ class FixTarget:
             return f"{self.imports[root]}.{rest}" if rest else self.imports[root]
         return name
 
-    def replace(self, old: cst.CSTNode, new: cst.CSTNode) -> cst.Module:
+    def replace(self, old: cst.CSTNode, new: N) -> cst.Module:
         """The module with ``old`` replaced by ``new``; ``old`` becomes the fix's scope."""
         self.replaced = old
-        return self.module.deep_replace(old, new)  # type: ignore[return-value]
+        replaced = self.module.deep_replace(old, new)
+        assert isinstance(replaced, cst.Module), "fixes replace nodes inside the module, not the module"
+        return replaced
 
     def span(self, node: cst.CSTNode) -> tuple[int, int]:
         """``node``'s [start, end) as offsets in ``code``."""

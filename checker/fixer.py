@@ -22,12 +22,13 @@ from __future__ import annotations
 import difflib
 import stat
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import libcst as cst
 
+from .cache import active_cache
 from .codemods import FixTarget
 from .config import Config
 from .engine import run
@@ -160,17 +161,26 @@ def _read(path: Path, sources: Mapping[Path, bytes]) -> bytes | None:
         return None  # VERIFY reports unreadable files
 
 
+def _by_file(violations: Sequence[Violation]) -> dict[Path, list[Violation]]:
+    """The violations of fixable rules, per file."""
+    by_file: dict[Path, list[Violation]] = {}
+    for violation in violations:
+        if RULES_BY_ID[violation.rule].fixable:
+            by_file.setdefault(violation.path, []).append(violation)
+    return by_file
+
+
 def _plan(
-    result: RunResult, config: Config, sources: Mapping[Path, bytes], unsafe: bool, rejected: set[_RejectKey]
+    found: Sequence[Violation],
+    config: Config,
+    sources: Mapping[Path, bytes],
+    unsafe: bool,
+    rejected: set[_RejectKey],
 ) -> _Plan:
     """Ask each fixable rule for a fix of each of its violations (nothing is applied here)."""
     plan = _Plan()
     rules: dict[str, Rule] = {}
-    by_file: dict[Path, list[Violation]] = {}
-    for violation in result.violations:
-        if RULES_BY_ID[violation.rule].fixable:
-            by_file.setdefault(violation.path, []).append(violation)
-    for path, violations in by_file.items():
+    for path, violations in _by_file(found).items():
         source = _read(path, sources)
         if source is None:
             continue
@@ -229,14 +239,41 @@ def _apply(path: Path, target: FixTarget, edits: Sequence[Edit], config: Config)
     return _Applied(build(kept), encoding, kept, failed)
 
 
-def _with_fixability(result: RunResult, plan: _Plan) -> RunResult:
-    violations = tuple(replace(v, fixable=v in plan.available) for v in result.violations)
+def _with_fixability(result: RunResult, available: Collection[Violation]) -> RunResult:
+    violations = tuple(replace(v, fixable=v in available) for v in result.violations)
     return replace(result, violations=violations)
 
 
+def _cache_key(path: Path, source: bytes, violations: Sequence[Violation], config: Config) -> list[bytes]:
+    """What decides which of a file's violations have a fix: its bytes, the violations, the
+    configuration (fixes read default-queue-size, the method names …)."""
+    described = "\n".join(f"{v.rule}:{v.line}:{v.column}:{v.message}" for v in violations)
+    return [b"fixability", str(path).encode(), source, described.encode(), repr(config).encode()]
+
+
 def fixability(result: RunResult, config: Config) -> RunResult:
-    """``result`` with each violation's ``fixable`` saying whether a fix (safe or unsafe) exists for it."""
-    return _with_fixability(result, _plan(result, config, {}, unsafe=True, rejected=set()))
+    """``result`` with each violation's ``fixable`` saying whether a fix (safe or unsafe) exists for it.
+
+    Trying the fixes costs a parse and a position pass per file, more than a warm (cached)
+    VERIFY; so the answer per file is cached next to the facts, under the same content key."""
+    cache = active_cache()
+    available: set[Violation] = set()
+    missed: list[tuple[Path, bytes, list[Violation]]] = []
+    for path, violations in _by_file(result.violations).items():
+        source = _read(path, {})
+        if source is None:
+            continue
+        hit, flags = cache.lookup(_cache_key(path, source, violations, config)) if cache else (False, None)
+        if hit and isinstance(flags, list) and len(flags) == len(violations):
+            available.update(v for v, flag in zip(violations, flags) if flag)
+        else:
+            missed.append((path, source, violations))
+    plan = _plan([v for _path, _source, vs in missed for v in vs], config, {}, unsafe=True, rejected=set())
+    available.update(plan.available)
+    if cache is not None:
+        for path, source, violations in missed:
+            cache.store(_cache_key(path, source, violations, config), [v in plan.available for v in violations])
+    return _with_fixability(result, available)
 
 
 def inform(paths: Sequence[Path], config: Config) -> FixReport:
@@ -280,7 +317,7 @@ def execute(
     initial = result = run(paths, config)
     rounds = 0
     while True:
-        plan = _plan(result, config, sources, unsafe, rejected)
+        plan = _plan(result.violations, config, sources, unsafe, rejected)
         if not plan.edits or rounds == max_rounds:
             break
         rounds += 1
@@ -301,7 +338,7 @@ def execute(
         for path in sorted(sources)
         if sources[path] != originals[path]
     )
-    final = _with_fixability(result, plan)
+    final = _with_fixability(result, plan.available)
     failures.extend(plan.failures)
     fixes_applied = sum(change.fixes for change in changes)
     write_errors: list[FileError] = []

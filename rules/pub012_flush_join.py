@@ -108,8 +108,7 @@ class FlushJoins(Rule):
             return None
         join = target.statement(f"{scan.found.pop()}.join()\n")
         last = statements[-1]
-        ends_with_return = isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Return)
-        if ends_with_return:
+        if isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Return):
             if len(last.body) != 1:
                 return None  # "x = 1; return x" on one line: leave it to a person
             updated = [*statements[:-1], join, last]

@@ -308,3 +308,32 @@ def test_list_rules_shows_fix_safety() -> None:
     _code, out, _ = invoke("--list-rules")
     rows = {line.split()[0]: line.split()[2] for line in out.splitlines()[1:]}
     assert rows["PUB003"] == "safe" and rows["PUB016"] == "unsafe" and rows["PUB001"] == "no"
+
+
+def test_informative_fixability_is_cached_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trying fixes costs more than a warm VERIFY, so the answer is cached; an edited file is
+    judged afresh."""
+    from publisher_check import fixer
+    from publisher_check.cache import FactsCache, using
+
+    project = tmp_path / "sample"
+    shutil.copytree(FIXTURES / "sample", project)
+    with using(FactsCache(tmp_path / "cache")):
+        first = {(v.path.name, v.rule) for v in inform([project], Config()).final.violations if v.fixable}
+        planned: list[int] = []
+        real_plan = fixer._plan
+
+        def counting_plan(violations: list[Violation], *args: object, **kwargs: object) -> object:
+            planned.append(len(violations))
+            return real_plan(violations, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(fixer, "_plan", counting_plan)
+        again = {(v.path.name, v.rule) for v in inform([project], Config()).final.violations if v.fixable}
+        assert again == first and planned == [0], "every file's answer came from the cache"
+
+        client = project / "audit_events" / "client.py"
+        source = client.read_text(encoding="utf-8")
+        client.write_text(source.replace("put(event.to_dict())", "put(event.to_dict(), timeout=1)"), encoding="utf-8")
+        edited = {(v.path.name, v.rule) for v in inform([project], Config()).final.violations if v.fixable}
+        assert edited == first - {("client.py", "PUB004")}, "a put with a timeout keeps its wait: no fix"
+        assert planned[-1] > 0
