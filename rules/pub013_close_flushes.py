@@ -16,6 +16,9 @@ on by name (``close(timeout)`` calls ``self.flush(timeout=timeout)``), so a boun
 stays bounded. A close that flushes too late keeps its later call too (flushing an empty
 queue again returns at once). Not fixed: a client without a close method (what it must
 stop is the author's call), a flush needing arguments close cannot supply, async methods.
+
+A close that signals the worker and joins it, where the worker sends what is left after its
+loop, passes: the join waits for that drain.
 """
 
 from __future__ import annotations
@@ -53,6 +56,32 @@ def _is_stop(call: CallFact) -> bool:
     if call.method in ("put", "put_nowait") and call.args[:1] == ("None",):
         return True
     return call.method in _STOPPING and bool(call.receiver) and call.receiver != "self"
+
+
+def _joins_a_draining_worker(publisher: Publisher, close: Func, sequence: list[CallFact]) -> bool:
+    """``self._stop.set(); self._worker.join()`` where the worker sends what is left after its loop.
+
+    That is a flush too (OpenTelemetry's BatchProcessor shuts down this way): the join
+    waits for the drain.
+    """
+    project = publisher.project
+    klass = project.class_of(close)
+    if klass is None:
+        return False
+    joined = {c.receiver for c in sequence if c.method == "join" and c.receiver}
+    for method in project.methods(klass).values():
+        for call in method.fact.calls:
+            target_text = call.keyword("target")
+            if call.assigned_to not in joined or not target_text:
+                continue
+            worker = project.reference(method, target_text)
+            loops = [c.line for c in worker.fact.calls if c.in_loop] if worker is not None else []
+            if worker is not None and loops and any(
+                not c.in_loop and c.line > min(loops) and project.resolve_call(worker, c) is not None
+                for c in worker.fact.calls
+            ):
+                return True
+    return False
 
 
 def _is_guard(statement: cst.BaseStatement) -> bool:
@@ -112,7 +141,8 @@ class CloseFlushes(Rule):
                 flush_at = next((i for i, c in enumerate(sequence) if matches(c.method.lstrip("_"), flush_names)), None)
                 stop_at = next((i for i, c in enumerate(sequence) if _is_stop(c)), None)
                 if flush_at is None:
-                    yield self.at_function(close, f"{close.fact.name}() never flushes: queued events are abandoned")
+                    if not _joins_a_draining_worker(publisher, close, sequence):
+                        yield self.at_function(close, f"{close.fact.name}() never flushes: queued events are abandoned")
                 elif stop_at is not None and stop_at < flush_at:
                     stop = sequence[stop_at]
                     yield self.at_function(

@@ -104,3 +104,8 @@ def test_a_lane_passed_through_unannotated_parameters_is_part_of_the_client() ->
 def test_no_case_crashes_or_errors(case: str) -> None:
     result = check(case)
     assert result.errors == () and result.publisher_found
+
+
+def test_signal_then_join_a_draining_worker_is_a_flush() -> None:
+    """opentelemetry BatchProcessor.shutdown: set the flag, wake the worker, join it; it exports the rest."""
+    assert not findings(check("drain_then_join"), "PUB013")
