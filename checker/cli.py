@@ -55,12 +55,19 @@ def _explain(rule_id: str) -> str:
     fix = f"{rule.fix_safety} fix" if rule.fixable else "no automatic fix"
     parts = [f"{rule.id} — {rule.check} (default severity: {rule.severity.label}, {fix})", ""]
     parts.append(rule.documentation())
-    for title, examples in (("Failing example", rule.INVALID), ("Passing example", rule.VALID)):
-        for example in examples[:1]:
-            parts.extend(["", f"{title}:", ""])
-            for name, source in example.files.items():
-                parts.append(f"# {name}")
-                parts.extend("    " + line if line else "" for line in source.splitlines())
+    # A fixable rule shows the example its fix is tested on, before and after.
+    failing = next((e for e in rule.INVALID if e.fixed), None) or next(iter(rule.INVALID), None)
+    shown = [("Failing example", failing.files if failing else {})]
+    if failing is not None and failing.fixed:
+        shown.append((f"After --fix{' --unsafe-fixes' if rule.fix_safety == 'unsafe' else ''}", failing.fixed))
+    shown.append(("Passing example", rule.VALID[0].files if rule.VALID else {}))
+    for title, files in shown:
+        if not files:
+            continue
+        parts.extend(["", f"{title}:", ""])
+        for name, source in files.items():
+            parts.append(f"# {name}")
+            parts.extend("    " + line if line else "" for line in source.splitlines())
     return "\n".join(parts) + "\n"
 
 

@@ -337,3 +337,13 @@ def test_informative_fixability_is_cached_by_content(tmp_path: Path, monkeypatch
         edited = {(v.path.name, v.rule) for v in inform([project], Config()).final.violations if v.fixable}
         assert edited == first - {("client.py", "PUB004")}, "a put with a timeout keeps its wait: no fix"
         assert planned[-1] > 0
+
+
+def test_explain_shows_the_fix_on_its_tested_example() -> None:
+    _code, out, _ = invoke("--explain", "PUB016")
+    assert "(default severity: low, unsafe fix)" in out
+    assert "After --fix --unsafe-fixes:" in out and "@dataclass(frozen=True)" in out
+    _code, out, _ = invoke("--explain", "PUB010")
+    assert "After --fix:" in out and "runner.join(timeout=5.0)" in out
+    _code, out, _ = invoke("--explain", "PUB007")
+    assert "no automatic fix" in out and "After --fix" not in out
