@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from multiprocessing.context import ForkContext, SpawnContext
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
@@ -77,7 +78,9 @@ class ParserPool:
         self, size: int | None = None, timeout: float = DEFAULT_TIMEOUT, on_done: Callable[[int], None] | None = None
     ) -> None:
         methods = multiprocessing.get_all_start_methods()
-        self._context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self._context: SpawnContext | ForkContext = (
+            multiprocessing.get_context("fork") if "fork" in methods else multiprocessing.get_context("spawn")
+        )
         self._size = max(1, size or min(os.cpu_count() or 1, 4))
         self._timeout = timeout
         self._on_done = on_done  # told how many more files have their outcome (a progress line)

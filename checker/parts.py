@@ -312,8 +312,8 @@ def thread_sites(publisher: Publisher) -> list[ThreadSite]:
         if project.is_subclass(klass, THREAD_TYPES):
             subclasses.setdefault(klass.key, klass)
     for key, klass in subclasses.items():
-        made = creations.get(key, [])
-        daemon = _subclass_is_daemon(publisher, klass) or (bool(made) and all(made))
+        made_daemon = creations.get(key, [])
+        daemon = _subclass_is_daemon(publisher, klass) or (bool(made_daemon) and all(made_daemon))
         sites.append(ThreadSite(None, klass, None, daemon, "subclass"))
     return sites
 

@@ -60,8 +60,9 @@ def is_callback_name(name: str) -> bool:
     lowered = name.lower().lstrip("_")
     if lowered in CALLBACK_NAMES:
         return True
-    errorish = any(word in lowered for word in ("error", "fail", "exception"))
-    return errorish and any(word in lowered for word in ("callback", "handler", "hook")) or (errorish and lowered.startswith("on_"))
+    if not any(word in lowered for word in ("error", "fail", "exception")):
+        return False
+    return lowered.startswith("on_") or any(word in lowered for word in ("callback", "handler", "hook"))
 
 
 def module_name_for(path: Path, root: Path | None = None) -> str:
@@ -619,8 +620,8 @@ def _compute_reach(publisher: Publisher) -> None:
                 referenced = project.reference(func, call.args[-1] if call.method == "run_in_executor" else call.args[0])
                 if referenced is not None:
                     funcs.append(referenced)
-        klass = project.class_of(func)
-        if klass is not None:
+        owner = project.class_of(func)
+        if owner is not None:
             for assign in func.fact.attr_assigns:
                 if assign.target.startswith("self.") and assign.value_call:
                     stored = project.find_class(assign.value_call) if "." in assign.value_call else None
