@@ -21,7 +21,7 @@ from .baseline import Baseline, BaselineError
 from .cache import FactsCache, default_cache_dir, using
 from .config import ConfigError, find_pyproject, load_config, with_overrides
 from .files import PathError
-from .fixer import execute, inform, unified_diff
+from .fixer import execute, inform, proposed_fixes, unified_diff
 from .fsutil import write_atomic
 from .ftypes import Severity
 from .github import render_github
@@ -215,7 +215,7 @@ def main(
     if output_format == "json":
         rendered = render_json(result, metrics, config.fail_on, report.failures, notes)
     elif output_format == "sarif":
-        rendered = render_sarif(result, metrics, config.fail_on, notes)
+        rendered = render_sarif(result, metrics, config.fail_on, notes, proposed_fixes(result, config))
     elif output_format == "github":
         rendered = render_github(result, metrics, config.fail_on, notes)
     else:  # with --diff, stdout carries the diff alone

@@ -276,6 +276,35 @@ def fixability(result: RunResult, config: Config) -> RunResult:
     return _with_fixability(result, available)
 
 
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """A violation's fix as SARIF wants it: the region it replaces (1-based, end exclusive) and the new text."""
+
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+    text: str
+    safety: FixSafety
+
+
+def _position(code: str, offset: int) -> tuple[int, int]:
+    line = code.count("\n", 0, offset) + 1
+    return line, offset - (code.rfind("\n", 0, offset) + 1) + 1
+
+
+def proposed_fixes(result: RunResult, config: Config) -> dict[Violation, Replacement]:
+    """Each violation's fix, computed on the file as it is (nothing is written)."""
+    plan = _plan(result.violations, config, {}, unsafe=True, rejected=set())
+    found: dict[Violation, Replacement] = {}
+    for path, edits in plan.edits.items():
+        code = plan.targets[path].code
+        for edit in edits:
+            start, end = _position(code, edit.start), _position(code, edit.end)
+            found[edit.violation] = Replacement(*start, *end, edit.text, plan.available[edit.violation])
+    return found
+
+
 def inform(paths: Sequence[Path], config: Config) -> FixReport:
     """Informative mode: one VERIFY pass; fixes are only tried in memory to tell which violations have one."""
     result = run(paths, config)

@@ -11,9 +11,10 @@
   occurrence count (the baseline's key). Code scanning can then follow an alert when lines
   above it move, even when the SARIF is uploaded through the API, which does not compute
   fingerprints itself.
-- Fixes: a SARIF ``fix`` must carry the replacement text for the one result. Executive mode
-  repairs a file as a whole and does not give a separate edit for each violation, so results
-  have no ``fixes``. ``properties.fixable`` says whether ``--fix`` can repair the result.
+- Fixes: a result whose rule can repair it carries one SARIF ``fix``: the region the fix
+  replaces and the new text, computed alone on the file as it is (executive mode may need a
+  second round for fixes that touch the same code). Its description says whether it is a
+  safe fix or needs ``--unsafe-fixes``; ``properties.fixable`` says the same as a flag.
 - Files that could not be parsed and unused suppressions are tool notifications, not
   results: they are not findings of a rule.
 - ``run.properties`` holds the verdict, the metrics object (with ``sessionId``) and what
@@ -27,11 +28,13 @@ import importlib.metadata
 import json
 import re
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from .baseline import LineTexts, keys
+from .fixer import Replacement
 from .ftypes import RunResult, Severity, Violation
 from .notes import Notes
 from .registry import RULES_BY_ID
@@ -110,7 +113,27 @@ def _fingerprints(violations: tuple[Violation, ...]) -> list[str]:
     return prints
 
 
-def _result(violation: Violation, rule_index: int, fingerprint: str, baselined: bool) -> dict[str, Any]:
+def _fix(violation: Violation, replacement: Replacement) -> dict[str, Any]:
+    region = {
+        "startLine": replacement.start_line,
+        "startColumn": replacement.start_column,
+        "endLine": replacement.end_line,
+        "endColumn": replacement.end_column,
+    }
+    return {
+        "description": {"text": f"{replacement.safety} fix for {violation.rule} (publisher-check --fix)"},
+        "artifactChanges": [
+            {
+                "artifactLocation": artifact_location(violation.path),
+                "replacements": [{"deletedRegion": region, "insertedContent": {"text": replacement.text}}],
+            }
+        ],
+    }
+
+
+def _result(
+    violation: Violation, rule_index: int, fingerprint: str, baselined: bool, fix: Replacement | None = None
+) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": violation.rule,
         "ruleIndex": rule_index,
@@ -131,6 +154,8 @@ def _result(violation: Violation, rule_index: int, fingerprint: str, baselined: 
             "fixable": violation.fixable,
         },
     }
+    if fix is not None:
+        result["fixes"] = [_fix(violation, fix)]
     if baselined:
         result["baselineState"] = "new"  # with --baseline, only results the baseline does not know are left
     return result
@@ -167,14 +192,19 @@ def _notifications(result: RunResult, notes: Notes) -> list[dict[str, Any]]:
 
 
 def to_sarif(
-    result: RunResult, metrics: Metrics, fail_on: Severity, notes: Notes | None = None
+    result: RunResult,
+    metrics: Metrics,
+    fail_on: Severity,
+    notes: Notes | None = None,
+    fixes: Mapping[Violation, Replacement] | None = None,
 ) -> dict[str, Any]:
     notes = notes or Notes()
+    fixes = fixes or {}
     rules = [rule for _, rule in sorted(RULES_BY_ID.items())]
     index = {rule.id: number for number, rule in enumerate(rules)}
     baselined = notes.baselined is not None
     results = [
-        _result(v, index[v.rule], fingerprint, baselined)
+        _result(v, index[v.rule], fingerprint, baselined, fixes.get(v))
         for v, fingerprint in zip(result.violations, _fingerprints(result.violations), strict=True)
     ]
     invocation: dict[str, Any] = {"executionSuccessful": True}
@@ -204,5 +234,11 @@ def to_sarif(
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
-def render_sarif(result: RunResult, metrics: Metrics, fail_on: Severity, notes: Notes | None = None) -> str:
-    return json.dumps(to_sarif(result, metrics, fail_on, notes), indent=2) + "\n"
+def render_sarif(
+    result: RunResult,
+    metrics: Metrics,
+    fail_on: Severity,
+    notes: Notes | None = None,
+    fixes: Mapping[Violation, Replacement] | None = None,
+) -> str:
+    return json.dumps(to_sarif(result, metrics, fail_on, notes, fixes), indent=2) + "\n"

@@ -7,6 +7,7 @@ import os
 import pty
 import re
 import select
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import jsonschema
 import pytest
@@ -342,3 +344,34 @@ def test_progress_only_on_a_terminal_for_many_files(tmp_path: Path) -> None:
         check=False,
     )
     assert completed.returncode == 0 and completed.stderr == ""
+
+
+def _apply_sarif_replacement(text: str, replacement: dict[str, Any]) -> str:
+    region = replacement["deletedRegion"]
+    lines = text.splitlines(keepends=True)
+
+    def offset(line: int, column: int) -> int:
+        return sum(len(lines[i]) for i in range(line - 1)) + column - 1
+
+    start = offset(region["startLine"], region["startColumn"])
+    end = offset(region["endLine"], region["endColumn"])
+    return text[:start] + replacement["insertedContent"]["text"] + text[end:]
+
+
+@pytest.mark.parametrize("project", ["pub005_thread_target", "pub003_unbounded_queue", "pub011_no_context_manager"])
+def test_sarif_fixes_are_the_edits_fix_makes(tmp_path: Path, project: str) -> None:
+    """A result's SARIF fix, applied by a viewer, gives the file --fix writes for that violation."""
+    source = FIXTURES / "violations" / project
+    copy = tmp_path / project
+    shutil.copytree(source, copy)
+    sarif = json.loads(CliRunner().invoke(main, [str(copy), "--format", "sarif", "--no-cache"]).stdout)
+    sarif_validator().validate(sarif)
+    fixed = [r for r in sarif["runs"][0]["results"] if r.get("fixes")]
+    assert fixed, "the violating fixture has a fixable result"
+    result = fixed[0]
+    change = result["fixes"][0]["artifactChanges"][0]
+    uri = change["artifactLocation"]["uri"]
+    path = Path(unquote(urlparse(uri).path)) if uri.startswith("file:") else Path.cwd() / unquote(uri)
+    expected = _apply_sarif_replacement(path.read_text(encoding="utf-8"), change["replacements"][0])
+    CliRunner().invoke(main, [str(copy), "--fix", "--select", result["ruleId"], "--no-cache"])
+    assert path.read_text(encoding="utf-8") == expected
