@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -35,3 +36,39 @@ def test_reference_implementation_passes_its_own_checker() -> None:
     assert result.publisher_found
     assert result.errors == ()
     assert [f"{v.path.name}:{v.line} {v.rule} {v.message}" for v in result.violations] == []
+
+
+def test_readme_publisher_example_runs_against_a_local_collector() -> None:
+    """The README's Python example, word for word but for the endpoint, delivers its event."""
+    import http.server
+    import subprocess
+    import sys
+    import threading
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text.split("## The reference publisher", 1)[1]
+    example = re.search(r"```python\n(.+?)\n```", section, re.S)
+    assert example is not None
+    received: list[bytes] = []
+
+    class Collector(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the http.server API
+            received.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(202)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/activities"
+        code = example.group(1).replace("https://collector.internal/activities", url)
+        completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    finally:
+        server.shutdown()
+    assert completed.returncode == 0, completed.stderr
+    assert [json.loads(body) for body in received] == [{"type": "login", "actor": "u-42"}]
+    assert "success_sent=1" in completed.stdout
