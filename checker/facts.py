@@ -255,6 +255,22 @@ def _op_text(op: cst.BaseCompOp) -> str:
     }.get(type(op), "?")
 
 
+def _call_result_callee(func: cst.BaseExpression) -> str:
+    """``get_session().post`` and ``(self._override or get_session()).post``: a method called on
+    what a call returns is written ``get_session().post``, so its receiver's type can come from
+    the called function's return annotation."""
+    if not isinstance(func, cst.Attribute):
+        return ""
+    value = func.value
+    if isinstance(value, cst.BooleanOperation):
+        value = value.right
+    if isinstance(value, cst.Call):
+        inner = dotted(value.func)
+        if inner is not None:
+            return f"{inner}().{func.attr.value}"
+    return ""
+
+
 def _is_abstract_body(body: cst.BaseSuite) -> bool:
     statements: Sequence[cst.CSTNode]
     if isinstance(body, cst.IndentedBlock):
@@ -412,10 +428,7 @@ class FactExtractor(cst.CSTVisitor):
                 inner = cst.parse_expression(text) if isinstance(text, str) else None
             except cst.ParserSyntaxError:
                 inner = None
-            if isinstance(inner, cst.Subscript):
-                inner = inner.value
-            name = dotted(inner) if inner is not None else None
-            return self.qualify(name) if name else ""
+            return self._annotation_name(inner) if inner is not None else ""
         name = dotted(expr)
         return self.qualify(name) if name is not None else ""
 
@@ -716,7 +729,7 @@ class FactExtractor(cst.CSTVisitor):
             self.offthread_lambda_depth -= 1
 
     def visit_Call(self, node: cst.Call) -> None:
-        callee = dotted(node.func) or ""
+        callee = dotted(node.func) or _call_result_callee(node.func)
         resolved = self.qualify(callee) if callee else ""
         line, column = self.pos(node)
         frame = self.frame

@@ -185,7 +185,7 @@ def blocking_reason(publisher: Publisher, func: Func, call: CallFact) -> str | N
         return f"{call.callee}() (waits for a thread or queue)"
     if method == "put" and call.receiver and not _non_blocking_put(call):
         receiver_type = project.receiver_type(func, call.receiver)
-        if receiver_type not in NEVER_FULL_TYPES:
+        if receiver_type not in NEVER_FULL_TYPES and not built_unbounded(publisher, func, call.receiver):
             return f"{call.callee}() (blocking put: waits while the queue is full)"
     if method == "wait" and call.receiver:
         receiver_type = project.receiver_type(func, call.receiver) or ""
@@ -196,6 +196,19 @@ def blocking_reason(publisher: Publisher, func: Func, call: CallFact) -> str | N
         if "Future" in receiver_type:
             return f"{call.callee}() (waits for a future)"
     return None
+
+
+def built_unbounded(publisher: Publisher, func: Func, receiver: str) -> bool:
+    """``self._q = queue.Queue()``: a put on it never waits (PUB003 reports the missing bound)."""
+    klass = publisher.project.class_of(func)
+    if klass is None or not receiver.startswith("self."):
+        return False
+    for method in publisher.project.methods(klass).values():
+        for call in method.fact.calls:
+            if call.assigned_to == receiver and call.resolved in QUEUE_TYPES:
+                size = call.keyword("maxsize") or (call.args[0] if call.args else None)
+                return size is None or (size.lstrip("-").isdigit() and int(size) <= 0)
+    return False
 
 
 def _non_blocking_put(call: CallFact) -> bool:
@@ -341,13 +354,33 @@ def event_path(publisher: Publisher) -> list[Func]:
         if any(c.method in _CONSUMING_METHODS and c.receiver and not c.args[:1] for c in func.fact.calls):
             roots.append(func)
     found: dict[tuple[str, str], Func] = {}
-    for root in roots:
+    while roots:
+        root = roots.pop()
+        if root.key in found:
+            continue
         for reached, _chain in project.walk(root):
             found.setdefault(reached.key, reached)
+            roots.extend(_handed_off(publisher, reached))  # pool.submit(self._deliver, e) …
         for nested in root.module.functions:
             if nested.parent == root.fact.qualname:
                 found.setdefault((str(root.module.path), nested.qualname), Func(root.module, nested))
     return list(found.values())
+
+
+def _handed_off(publisher: Publisher, func: Func) -> list[Func]:
+    """Functions ``func`` hands to another thread: ``Thread(target=f)``, ``pool.submit(f, …)``."""
+    handed = []
+    for call in func.fact.calls:
+        texts = [v for k, v in call.keywords if k == "target"]
+        if call.method in ("submit", "apply_async") and call.args:
+            texts.append(call.args[0])
+        elif call.method == "run_in_executor" and len(call.args) > 1:
+            texts.append(call.args[1])
+        for text in texts:
+            referenced = publisher.project.reference(func, text)
+            if referenced is not None:
+                handed.append(referenced)
+    return handed
 
 
 @memo
@@ -444,7 +477,7 @@ def retries(publisher: Publisher) -> list[Retry]:
             if call.resolved in RETRY_OBJECTS and call.line not in decorated:
                 exponential = bool(func.fact.names & EXPONENTIAL_NAMES)
                 found.append(Retry("decorator", func, call.line, call.column, exponential))
-            if call.method == "Retry" and call.resolved.startswith(("urllib3", "requests")):
+            if call.method == "Retry" and call.resolved.startswith(("urllib3", "requests")) and call.keyword("total") not in ("0", "False"):
                 factor = call.keyword("backoff_factor")
                 exponential = (factor is not None and factor not in ("0", "0.0")) or (factor is None and call.star_kwargs)
                 respects = call.keyword("respect_retry_after_header") != "False"
@@ -585,6 +618,7 @@ def classification(publisher: Publisher) -> Classification:
         sends = any(publisher.project.is_http_call(func, call) for call in func.fact.calls)
         if "ok" in func.fact.attributes and ("status_code" in func.fact.attributes or has_status or sends):
             uses_ok = True
+            has_status = True  # response.ok is a (coarse) status check
         if any(call.method == "raise_for_status" for call in func.fact.calls):
             raise_for_status = True
             has_status = True

@@ -150,6 +150,7 @@ class Project:
             for start in range(len(parts)):
                 self._suffixes.setdefault(".".join(parts[start:]), []).append(module_name)
         self._attr_type_cache: dict[tuple[tuple[str, str], str], str | None] = {}
+        self._overrides: dict[tuple[tuple[str, str], str], Func] = {}
 
     # -- modules and symbols ----------------------------------------------
 
@@ -292,6 +293,9 @@ class Project:
 
     def receiver_type(self, func: Func, receiver: str, _depth: int = 0) -> str | None:
         """The type of ``self.x`` / a local / a parameter / a module variable used as a receiver."""
+        if receiver.endswith("()"):  # the value a call returns: its declared return type
+            called = self.reference(func, receiver[:-2])
+            return called.fact.returns if called is not None else None
         parts = receiver.split(".")
         if parts[0] in ("self", "cls") and len(parts) == 2:
             klass = self.class_of(func)
@@ -348,7 +352,8 @@ class Project:
             if len(parts) == 3:
                 kind = self.attr_type(klass, parts[1])
                 target = self.find_class(kind) if kind else None
-                return self.methods(target).get(parts[2]) if target is not None else None
+                method = self.methods(target).get(parts[2]) if target is not None else None
+                return self.concrete_override(method) if method is not None else None
             return None
         if parts[0] == "super()" and klass is not None and len(parts) == 2:
             for base in self.bases(klass):
@@ -378,6 +383,29 @@ class Project:
         if constructed is not None:
             return self.methods(constructed).get("__init__")
         return None
+
+    def concrete_override(self, method: Func) -> Func:
+        """For an abstract method, the override of a project subclass (``Transport.send`` ->
+        ``HttpTransport.send``) among the parsed modules; the method itself otherwise."""
+        fact = method.fact
+        does_nothing = not fact.calls and not fact.attr_assigns and all(r.kind == "none" for r in fact.return_stmts)
+        if not (fact.is_abstract or does_nothing):
+            return method
+        owner = self.class_of(method)
+        if owner is None:
+            return method
+        key = (owner.key, method.fact.name)
+        if key not in self._overrides:
+            self._overrides[key] = method
+            for facts in list(self.modules.values()):
+                for klass_fact in facts.classes:
+                    klass = Klass(facts, klass_fact)
+                    if method.fact.name in klass_fact.methods and owner.key in {b.key for b in self.bases(klass)}:
+                        override = self.methods(klass)[method.fact.name]
+                        if not override.fact.is_abstract and override.fact.calls:
+                            self._overrides[key] = override
+                            break
+        return self._overrides[key]
 
     def constructed_class(self, func: Func, call: CallFact) -> Klass | None:
         return self.find_class(call.resolved) if "." in call.resolved else None
@@ -493,6 +521,7 @@ class Publisher:
     clients: list[Client]
     reach: dict[tuple[str, str], Func] = field(default_factory=dict)
     reach_classes: dict[tuple[str, str], Klass] = field(default_factory=dict)
+    components: set[tuple[str, str]] = field(default_factory=set)  # classes it builds or stores (not its bases)
     cache: dict[str, object] = field(default_factory=dict)  # analyses from parts.py, computed once
 
     @property
@@ -576,8 +605,8 @@ def discover(project: Project) -> list[Publisher]:
             return False
         return any(
             other is not publisher
-            and key in other.reach_classes
-            and other.clients[0].klass.key not in publisher.reach_classes
+            and key in other.components
+            and other.clients[0].klass.key not in publisher.components
             for other in publishers
         )
 
@@ -611,6 +640,8 @@ def _compute_reach(publisher: Publisher) -> None:
                 owner = project.class_of(target)
                 if owner is not None and target.fact.name == "__init__":
                     pending.append(owner)
+                    if not call.callee.startswith("super()") and call.method != "__init__":
+                        publisher.components.add(owner.key)
             for key, value in call.keywords:
                 if key == "target":
                     referenced = project.reference(func, value)
@@ -627,6 +658,7 @@ def _compute_reach(publisher: Publisher) -> None:
                     stored = project.find_class(assign.value_call) if "." in assign.value_call else None
                     if stored is not None:
                         pending.append(stored)
+                        publisher.components.add(stored.key)
         # Nested functions are reachable through their parent.
         for fn in func.module.functions:
             if fn.parent == func.fact.qualname:

@@ -18,7 +18,8 @@ queue again returns at once). Not fixed: a client without a close method (what i
 stop is the author's call), a flush needing arguments close cannot supply, async methods.
 
 A close that signals the worker and joins it, where the worker sends what is left after its
-loop, passes: the join waits for that drain.
+loop, passes: the join waits for that drain. So does posting a ``None`` sentinel on the queue
+and joining the worker that stops at it.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from publisher_check.rule import Example, Rule
 _STOPPING = frozenset({"set", "join", "cancel", "shutdown", "pause", "stop", "terminate", "kill", "close"})
 
 
-def _sequence(publisher: Publisher, func: Func, flush_names: tuple[str, ...], depth: int = 3) -> list[CallFact]:
+def _sequence(publisher: Publisher, func: Func, flush_names: tuple[str, ...], depth: int = 6) -> list[CallFact]:
     """The calls ``func`` makes in source order, with project helpers expanded in place."""
     calls: list[CallFact] = []
     for call in sorted(func.fact.calls, key=lambda c: (c.line, c.column)):
@@ -82,6 +83,13 @@ def _joins_a_draining_worker(publisher: Publisher, close: Func, sequence: list[C
             ):
                 return True
     return False
+
+
+def _sentinel_then_join(sequence: list[CallFact]) -> bool:
+    """``queue.put(None)`` then ``worker.join()``: the worker handles every event queued before
+    the sentinel, so the join waits for them (libhoney, ThreadPoolExecutor.shutdown)."""
+    sentinel = next((i for i, c in enumerate(sequence) if c.method in ("put", "put_nowait") and c.args[:1] == ("None",)), None)
+    return sentinel is not None and any(c.method == "join" and c.receiver for c in sequence[sentinel + 1 :])
 
 
 def _is_guard(statement: cst.BaseStatement) -> bool:
@@ -141,7 +149,7 @@ class CloseFlushes(Rule):
                 flush_at = next((i for i, c in enumerate(sequence) if matches(c.method.lstrip("_"), flush_names)), None)
                 stop_at = next((i for i, c in enumerate(sequence) if _is_stop(c)), None)
                 if flush_at is None:
-                    if not _joins_a_draining_worker(publisher, close, sequence):
+                    if not (_joins_a_draining_worker(publisher, close, sequence) or _sentinel_then_join(sequence)):
                         yield self.at_function(close, f"{close.fact.name}() never flushes: queued events are abandoned")
                 elif stop_at is not None and stop_at < flush_at:
                     stop = sequence[stop_at]

@@ -109,3 +109,46 @@ def test_no_case_crashes_or_errors(case: str) -> None:
 def test_signal_then_join_a_draining_worker_is_a_flush() -> None:
     """opentelemetry BatchProcessor.shutdown: set the flag, wake the worker, join it; it exports the rest."""
     assert not findings(check("drain_then_join"), "PUB013")
+
+
+def test_a_subclass_wrapper_does_not_hide_the_client_it_extends() -> None:
+    """posthog's optional PostHogMCP(Client) once made posthog.Client count as a mere component."""
+    assert clients(check("subclass_wrapper")) == [
+        "subclass_wrapper/pkg/client.py:AClient",
+        "subclass_wrapper/pkg/wrapper.py:ToolClient",
+    ]
+
+
+def test_a_session_returned_by_a_function_is_an_http_send() -> None:
+    """posthog: (self._override or _get_session()).post(...), typed by _get_session's return annotation."""
+    assert not findings(check("call_result_session"), "PUB006", "PUB007", "PUB008", "PUB009")
+
+
+def test_retry_total_zero_is_no_retry() -> None:
+    """posthog/request.py: Retry(total=0) switches urllib3's retries off."""
+    assert [v.message for v in check("retry_total_zero").violations if v.rule == "PUB006"] == [
+        "HTTP send self._session.post() is never retried: add retries with exponential backoff"
+    ]
+
+
+def test_calls_through_an_abstract_transport_reach_the_concrete_one() -> None:
+    """sentry: Client.transport: Optional[Transport] = make_transport(); HttpTransport does the work."""
+    result = check("abstract_transport")
+    assert clients(result) == ["abstract_transport/client.py:Client"]
+    assert not findings(result, "PUB012")
+    assert findings(result, "PUB006") == {("client.py", 26, "PUB006")}  # the concrete send, never retried
+
+
+def test_work_submitted_to_a_pool_is_on_the_event_path() -> None:
+    """libhoney: the worker hands each batch to a thread pool through a helper taking *args."""
+    assert any("only 200 counted as success" in v.message for v in check("pool_submit").violations)
+
+
+def test_a_sentinel_then_join_is_a_flush() -> None:
+    """libhoney close(): queue.put(None); worker.join() — the worker sends everything before the sentinel."""
+    assert not findings(check("sentinel_then_join"), "PUB013")
+
+
+def test_put_on_an_unbounded_queue_is_not_called_blocking() -> None:
+    """concurrent.futures.process: Queue() without maxsize never waits; PUB003 is the finding."""
+    assert findings(check("unbounded_put"), "PUB001", "PUB003", "PUB004") == {("client.py", 10, "PUB003")}
