@@ -8,8 +8,11 @@ every run). Entries are written atomically; the folder is safe to delete at any 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import io
 import os
+import pathlib
 import pickle
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -17,10 +20,37 @@ from contextvars import ContextVar
 from importlib import metadata
 from pathlib import Path
 
+from . import facts
 from .fsutil import write_atomic
 from .parsing import Outcome
 
 CACHE_FORMAT = "1"  # bump when the facts' shape changes
+
+_PATH_CLASSES = frozenset({"Path", "PosixPath", "WindowsPath", "PurePath", "PurePosixPath", "PureWindowsPath"})
+
+
+class _EntryUnpickler(pickle.Unpickler):
+    """Loads only what the cache writes: the facts' dataclasses, paths and plain values.
+
+    A pickle can name any callable (``exec``, ``os.system``) and call it when loaded, and the
+    cache folder may be someone else's: kept in a repository (``--cache-dir
+    .publisher-check-cache``) or restored by a CI from a shared cache, under keys anyone can
+    compute. An entry naming anything else is refused, which makes it a miss."""
+
+    def find_class(self, module: str, name: str) -> type:
+        if module in ("pathlib", "pathlib._local") and name in _PATH_CLASSES:
+            found = getattr(pathlib, name)
+            assert isinstance(found, type)
+            return found
+        if module == facts.__name__:
+            fact = getattr(facts, name, None)
+            if isinstance(fact, type) and dataclasses.is_dataclass(fact):
+                return fact
+        raise pickle.UnpicklingError(f"a cache entry may not load {module}.{name}")
+
+
+def _loads(data: bytes) -> object:
+    return _EntryUnpickler(io.BytesIO(data)).load()
 
 
 def default_cache_dir() -> Path:
@@ -57,7 +87,7 @@ class FactsCache:
     def lookup(self, parts: Iterable[bytes]) -> tuple[bool, object]:
         """(hit, value) of another result derived only from ``parts`` (which fixes exist, say)."""
         try:
-            return True, pickle.loads(self._key(parts).read_bytes())
+            return True, _loads(self._key(parts).read_bytes())
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             return False, None
 
@@ -73,9 +103,10 @@ class FactsCache:
         """(hit, outcome); a missing or unreadable entry is a miss."""
         try:
             data = self._entry(path, module_name, source, syntax_only).read_bytes()
-            return True, pickle.loads(data)
+            outcome = _loads(data)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             return False, None
+        return (True, outcome) if outcome is None or isinstance(outcome, (str, facts.ModuleFacts)) else (False, None)
 
     def put(self, path: Path, module_name: str, source: bytes, syntax_only: bool, outcome: Outcome | None) -> None:
         if isinstance(outcome, str) and ("crashed" in outcome or "longer than" in outcome):
