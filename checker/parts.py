@@ -81,30 +81,11 @@ def enqueue_sites(publisher: Publisher) -> list[EnqueueSite]:
                     if call.method in ENQUEUE_METHODS and call.receiver:
                         seen.add((str(func.module.path), call.line))
                         sites.append(EnqueueSite(client, publish, func, call, chain))
-                    elif call.method in APPEND_METHODS and _is_drained_buffer(publisher, func, call.receiver):
+                    elif call.method in APPEND_METHODS and project.is_drained_buffer(func, call.receiver, publish):
                         seen.add((str(func.module.path), call.line))
                         appends.append(EnqueueSite(client, publish, func, call, chain))
     # A put() on the path is the enqueue; appends beside it are bookkeeping (lists of consumers …).
     return sites or appends
-
-
-_DRAINING_METHODS = frozenset({"pop", "popleft", "clear", "copy"})
-
-
-def _is_drained_buffer(publisher: Publisher, func: Func, receiver: str) -> bool:
-    """``self.X`` is a buffer when another method of the class takes events back out of it."""
-    parts = receiver.split(".")
-    klass = publisher.project.class_of(func)
-    if klass is None or len(parts) != 2 or parts[0] != "self":
-        return False
-    for method in publisher.project.methods(klass).values():
-        if method.key == func.key:
-            continue
-        if any(c.receiver == receiver and c.method in _DRAINING_METHODS for c in method.fact.calls):
-            return True
-        if method.fact.name != "__init__" and any(a.target == receiver for a in method.fact.attr_assigns):
-            return True  # swapped out for a fresh list by the worker
-    return False
 
 
 @dataclass(frozen=True, slots=True)

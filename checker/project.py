@@ -33,6 +33,7 @@ THREAD_TYPES = frozenset({"threading.Thread", "threading.Timer"})
 EXECUTOR_TYPES = frozenset({"concurrent.futures.ThreadPoolExecutor", "concurrent.futures.thread.ThreadPoolExecutor"})
 ENQUEUE_METHODS = frozenset({"put", "put_nowait"})
 APPEND_METHODS = frozenset({"append", "appendleft", "extend", "insert"})
+DRAINING_METHODS = frozenset({"pop", "popleft", "clear", "copy"})
 HTTP_PACKAGES = ("requests.", "httpx.", "urllib3.", "http.client.", "aiohttp.", "urllib.request.")
 HTTP_MODULES = frozenset({"requests", "requests.api", "httpx", "urllib3", "urllib3.request"})
 HTTP_CLIENT_SUFFIXES = ("Session", "Client", "AsyncClient", "PoolManager", "ConnectionPool", "HTTPConnection", "HTTPSConnection", "ClientSession")
@@ -151,6 +152,7 @@ class Project:
                 self._suffixes.setdefault(".".join(parts[start:]), []).append(module_name)
         self._attr_type_cache: dict[tuple[tuple[str, str], str], str | None] = {}
         self._overrides: dict[tuple[tuple[str, str], str], Func] = {}
+        self._same_thread: dict[tuple[str, str], set[tuple[str, str]]] = {}
 
     # -- modules and symbols ----------------------------------------------
 
@@ -449,6 +451,26 @@ class Project:
                 seen.add(target.key)
                 frontier.append((target, (*chain, Hop(func, call))))
 
+    def is_drained_buffer(self, func: Func, receiver: str, publish: Func) -> bool:
+        """``self.X`` (appended to by ``func``) is an event buffer: another method takes events
+        back out of it — off the publishing thread. A stack pushed and popped while ``publish``
+        runs (a serializer's memo) is bookkeeping, not a buffer."""
+        parts = receiver.split(".")
+        klass = self.class_of(func)
+        if klass is None or len(parts) != 2 or parts[0] != "self":
+            return False
+        if publish.key not in self._same_thread:
+            self._same_thread[publish.key] = {f.key for f, _chain in self.walk(publish, same_thread=True)}
+        same_thread = self._same_thread[publish.key]
+        for method in self.methods(klass).values():
+            if method.key == func.key or method.key in same_thread:
+                continue
+            if any(c.receiver == receiver and c.method in DRAINING_METHODS for c in method.fact.calls):
+                return True
+            if method.fact.name != "__init__" and any(a.target == receiver for a in method.fact.attr_assigns):
+                return True  # swapped out for a fresh list by the worker
+        return False
+
     def is_queue_implementation(self, klass: Klass | None) -> bool:
         """A project class that *is* a queue (a vendored ``queue.Queue``, a subclass of one)."""
         if klass is None:
@@ -541,7 +563,7 @@ def _is_client_reach(project: Project, func: Func) -> bool:
         for call in reached.fact.calls:
             if call.method in ENQUEUE_METHODS or project.is_http_call(reached, call):
                 return True
-            if call.method in APPEND_METHODS and call.receiver.startswith("self."):
+            if call.method in APPEND_METHODS and project.is_drained_buffer(reached, call.receiver, func):
                 return True
     return False
 

@@ -56,7 +56,8 @@ def _is_stop(call: CallFact) -> bool:
         return False
     if call.method in ("put", "put_nowait") and call.args[:1] == ("None",):
         return True
-    return call.method in _STOPPING and bool(call.receiver) and call.receiver != "self"
+    # super().close() is expanded like any helper: the base class's own calls are judged.
+    return call.method in _STOPPING and bool(call.receiver) and call.receiver not in ("self", "super()")
 
 
 def _joins_a_draining_worker(publisher: Publisher, close: Func, sequence: list[CallFact]) -> bool:

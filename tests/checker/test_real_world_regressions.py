@@ -152,3 +152,16 @@ def test_a_sentinel_then_join_is_a_flush() -> None:
 def test_put_on_an_unbounded_queue_is_not_called_blocking() -> None:
     """concurrent.futures.process: Queue() without maxsize never waits; PUB003 is the finding."""
     assert findings(check("unbounded_put"), "PUB001", "PUB003", "PUB004") == {("client.py", 10, "PUB003")}
+
+
+def test_a_stack_pushed_and_popped_while_publishing_is_not_the_buffer() -> None:
+    """sentry serializer: memo.append(id(o)) … memo.pop() on the caller's thread is bookkeeping."""
+    result = check("memo_stack")
+    assert [v.message for v in result.violations if v.rule == "PUB002"] == [
+        "capture_event() sends directly: there is no queue between the caller and the network"
+    ]
+
+
+def test_quoted_optional_annotations_are_followed() -> None:
+    """sentry spotlight: def setup(...) -> "Optional[SideClient]"; its blocking send is found."""
+    assert any(v.rule == "PUB001" and v.path.name == "side.py" for v in check("quoted_optional").violations)
