@@ -629,10 +629,17 @@ def discover(project: Project) -> list[Publisher]:
             other is not publisher
             and key in other.components
             and other.clients[0].klass.key not in publisher.components
+            and key not in {base.key for base in project.bases(other.clients[0].klass)}  # a base is no component
             for other in publishers
         )
 
-    return [p for p in publishers if not component_of_another(p)]
+    def extends_another(publisher: Publisher) -> bool:
+        """A subclass of another client (a wrapper adding a feature) is judged through that client."""
+        key = publisher.clients[0].klass.key
+        bases = {base.key for base in project.bases(publisher.clients[0].klass)}
+        return key not in configured_keys and any(other.clients[0].klass.key in bases for other in publishers)
+
+    return [p for p in publishers if not component_of_another(p) and not extends_another(p)]
 
 
 def _compute_reach(publisher: Publisher) -> None:

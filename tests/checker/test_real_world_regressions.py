@@ -112,11 +112,9 @@ def test_signal_then_join_a_draining_worker_is_a_flush() -> None:
 
 
 def test_a_subclass_wrapper_does_not_hide_the_client_it_extends() -> None:
-    """posthog's optional PostHogMCP(Client) once made posthog.Client count as a mere component."""
-    assert clients(check("subclass_wrapper")) == [
-        "subclass_wrapper/pkg/client.py:AClient",
-        "subclass_wrapper/pkg/wrapper.py:ToolClient",
-    ]
+    """posthog's optional PostHogMCP(Client) once made posthog.Client count as a mere component;
+    the wrapper itself is judged through the client it extends, not a second time."""
+    assert clients(check("subclass_wrapper")) == ["subclass_wrapper/pkg/client.py:AClient"]
 
 
 def test_a_session_returned_by_a_function_is_an_http_send() -> None:
