@@ -43,6 +43,7 @@ class CallFact:
     assigned_to: str | None  # "worker" / "self._thread" when the result is assigned
     handlers: tuple[ExceptFact, ...]
     star_kwargs: bool = False  # "**options" passed: keywords are not all known
+    condition: str = ""  # the innermost enclosing "if" test when it is a plain name ("self.sync_mode")
 
     def keyword(self, name: str) -> str | None:
         for key, value in self.keywords:
@@ -352,6 +353,7 @@ class _FunctionFrame:
     has_loop: bool = False
     exponential: bool = False
     handlers: list[tuple[ExceptFact, ...]] = field(default_factory=list)
+    conditions: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -608,6 +610,15 @@ class FactExtractor(cst.CSTVisitor):
     def leave_While(self, original_node: cst.While) -> None:
         self._unloop()
 
+    def visit_If_body(self, node: cst.If) -> None:
+        if self.frame is not None:
+            test = dotted(node.test)
+            self.frame.conditions.append(test or (self.frame.conditions[-1] if self.frame.conditions else ""))
+
+    def leave_If_body(self, node: cst.If) -> None:
+        if self.frame is not None:
+            self.frame.conditions.pop()
+
     def visit_Try_body(self, node: cst.Try) -> None:
         if self.frame is None:
             return
@@ -747,6 +758,7 @@ class FactExtractor(cst.CSTVisitor):
             assigned_to=self.assign_targets.pop(id(node), None),
             handlers=tuple(h for level in reversed(frame.handlers) for h in level) if frame else (),
             star_kwargs=any(a.star == "**" for a in node.args),
+            condition=frame.conditions[-1] if frame and frame.conditions else "",
         )
         if frame is None:
             self.module_calls.append(fact)

@@ -35,11 +35,13 @@ class NonBlockingPublish(Rule):
     def evaluate(self, publisher: Publisher) -> Iterator[Finding]:
         for found in blocking_calls(publisher):
             via = chain_text(found.publish, found.chain)
+            conditions = [c for c in (*(hop.call.condition for hop in found.chain), found.call.condition) if c]
+            when = f" when {conditions[0]} is set" if conditions else ""
             yield Finding(
                 found.func.module.path,
                 found.call.line,
                 found.call.column,
-                f"{found.publish.fact.name}() blocks on {found.reason} (via {via})",
+                f"{found.publish.fact.name}() blocks on {found.reason}{when} (via {via})",
             )
 
     VALID: ClassVar[tuple[Example, ...]] = (

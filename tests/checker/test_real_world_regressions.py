@@ -163,3 +163,9 @@ def test_a_stack_pushed_and_popped_while_publishing_is_not_the_buffer() -> None:
 def test_quoted_optional_annotations_are_followed() -> None:
     """sentry spotlight: def setup(...) -> "Optional[SideClient]"; its blocking send is found."""
     assert any(v.rule == "PUB001" and v.path.name == "side.py" for v in check("quoted_optional").violations)
+
+
+def test_an_opt_in_blocking_branch_names_its_condition() -> None:
+    """segment/rudderstack/posthog: `if self.sync_mode:` sends on the caller's thread."""
+    [message] = [v.message for v in check("sync_mode").violations if v.rule == "PUB001"]
+    assert "when self.sync_mode is set" in message
