@@ -295,3 +295,16 @@ def test_cache_entries_still_load_through_the_restricted_unpickler(tmp_path: Pat
     assert cache.get(path, "client", source, False) == (True, outcome)
     cache.store([b"fixability"], [True, False])
     assert cache.lookup([b"fixability"]) == (True, [True, False])
+
+
+def test_a_hard_link_out_of_the_tree_is_not_written_through(tmp_path: Path) -> None:
+    """A file of the project that shares its inode with one outside: fixing it replaces the
+    project's name (a new file, renamed into place), never the content the other name sees."""
+    project = tmp_path / "project"
+    outside = write(tmp_path / "outside" / "client.py", CLIENT)
+    project.mkdir()
+    os.link(outside, project / "client.py")
+    report = execute([project], Config(select=("PUB003",)))
+    assert report.fixes_applied == 1
+    assert "queue.Queue(maxsize=10000)" in (project / "client.py").read_text(encoding="utf-8")
+    assert outside.read_text(encoding="utf-8") == CLIENT
