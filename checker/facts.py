@@ -68,6 +68,7 @@ class AttrAssignFact:
     line: int
     column: int
     in_loop: bool
+    elements: tuple[str, ...] = ()  # "[self._main, self._ai]": the items, for loop-variable types
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +129,7 @@ class FunctionFact:
     calls: tuple[CallFact, ...]
     attr_assigns: tuple[AttrAssignFact, ...]
     local_types: tuple[tuple[str, str], ...]  # local name -> resolved constructor
+    loop_variables: tuple[tuple[str, str], ...]  # "for lane in self._lanes": ("lane", "self._lanes")
     status_compares: tuple[StatusCompareFact, ...]
     strings: frozenset[str]  # short string literals, lower-cased
     attributes: frozenset[str]  # attribute names read anywhere ("ok", "all_tasks_done")
@@ -354,6 +356,7 @@ class _FunctionFrame:
     exponential: bool = False
     handlers: list[tuple[ExceptFact, ...]] = field(default_factory=list)
     conditions: list[str] = field(default_factory=list)
+    loop_variables: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -575,6 +578,7 @@ class FactExtractor(cst.CSTVisitor):
                 calls=tuple(frame.calls),
                 attr_assigns=tuple(frame.attr_assigns),
                 local_types=tuple(frame.local_types.items()),
+                loop_variables=tuple(frame.loop_variables.items()),
                 status_compares=tuple(frame.status_compares),
                 strings=frozenset(frame.strings),
                 attributes=frozenset(frame.attributes),
@@ -600,6 +604,9 @@ class FactExtractor(cst.CSTVisitor):
 
     def visit_For(self, node: cst.For) -> None:
         self._loop()
+        variable, iterated = dotted(node.target), dotted(node.iter)
+        if self.frame is not None and variable and iterated:
+            self.frame.loop_variables[variable] = iterated
 
     def leave_For(self, original_node: cst.For) -> None:
         self._unloop()
@@ -702,8 +709,9 @@ class FactExtractor(cst.CSTVisitor):
             return
         if isinstance(target, cst.Attribute):
             line, column = self.pos(target)
+            elements = tuple(short(e.value) for e in value.elements) if isinstance(value, (cst.List, cst.Tuple)) else ()
             frame.attr_assigns.append(
-                AttrAssignFact(name, short(value), call_name, line, column, frame.loop_depth > 0)
+                AttrAssignFact(name, short(value), call_name, line, column, frame.loop_depth > 0, elements)
             )
             if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Multiply):
                 if frame.loop_depth and name in (dotted(value.left), dotted(value.right)):

@@ -306,6 +306,9 @@ class Project:
             local = dict(func.fact.local_types).get(parts[0])
             if local:
                 return local
+            iterated = dict(func.fact.loop_variables).get(parts[0])
+            if iterated and _depth < 3:
+                return self._element_type(func, iterated, _depth + 1)
             for index, param in enumerate(func.fact.params):
                 if param.name == parts[0]:
                     if param.annotation:
@@ -313,6 +316,18 @@ class Project:
                     if _depth < 3:
                         return self._argument_type(func, index, param.name, _depth + 1)
             return dict(func.module.module_types).get(parts[0])
+        return None
+
+    def _element_type(self, func: Func, iterated: str, depth: int) -> str | None:
+        """The type of the items of ``self._lanes`` when it was built as ``[self._main, self._ai]``."""
+        parts = iterated.split(".")
+        klass = self.class_of(func)
+        if klass is None or len(parts) != 2 or parts[0] != "self":
+            return None
+        for method in self.methods(klass).values():
+            for assign in method.fact.attr_assigns:
+                if assign.target == iterated and assign.elements:
+                    return self.receiver_type(method, assign.elements[0], depth)
         return None
 
     def _argument_type(self, func: Func, index: int, name: str, depth: int) -> str | None:

@@ -169,3 +169,8 @@ def test_an_opt_in_blocking_branch_names_its_condition() -> None:
     """segment/rudderstack/posthog: `if self.sync_mode:` sends on the caller's thread."""
     [message] = [v.message for v in check("sync_mode").violations if v.rule == "PUB001"]
     assert "when self.sync_mode is set" in message
+
+
+def test_a_loop_over_a_list_of_components_knows_their_type() -> None:
+    """posthog: flush() does `for lane in self._lanes: lane.flush()`, each lane joining its queue."""
+    assert not findings(check("lanes_loop"), "PUB012")
