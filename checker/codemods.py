@@ -22,7 +22,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from .config import Config
-from .facts import dotted
+from .facts import dotted, is_stub_body
 from .ftypes import Violation
 
 N = TypeVar("N", bound=cst.CSTNode)
@@ -255,27 +255,7 @@ def blank_line_before(statement: cst.BaseStatement) -> cst.BaseStatement:
 
 def is_stub(func: cst.FunctionDef) -> bool:
     """A body of only a docstring, ``...``, ``pass`` or ``raise NotImplementedError``: an interface."""
-    statements = body_statements(func)
-    if not statements:
-        suite = func.body
-        smalls: list[cst.BaseSmallStatement] = list(suite.body) if isinstance(suite, cst.SimpleStatementSuite) else []
-    else:
-        smalls = []
-        for statement in statements:
-            if not isinstance(statement, cst.SimpleStatementLine):
-                return False
-            smalls.extend(statement.body)
-    for small in smalls:
-        if isinstance(small, cst.Pass):
-            continue
-        if isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis)):
-            continue
-        if isinstance(small, cst.Raise) and small.exc is not None:
-            raised = small.exc.func if isinstance(small.exc, cst.Call) else small.exc
-            if dotted(raised) == "NotImplementedError":
-                continue
-        return False
-    return True
+    return is_stub_body(func.body)
 
 
 class _OwnScope(cst.CSTVisitor):

@@ -274,7 +274,8 @@ def _call_result_callee(func: cst.BaseExpression) -> str:
     return ""
 
 
-def _is_abstract_body(body: cst.BaseSuite) -> bool:
+def is_stub_body(body: cst.BaseSuite) -> bool:
+    """Only a docstring, ``...``, ``pass`` or ``raise NotImplementedError``: an interface."""
     statements: Sequence[cst.CSTNode]
     if isinstance(body, cst.IndentedBlock):
         statements = body.body
@@ -586,7 +587,7 @@ class FactExtractor(cst.CSTVisitor):
                 return_stmts=tuple(frame.returns),
                 has_exponential_math=frame.exponential,
                 has_loop=frame.has_loop,
-                is_abstract=_is_abstract_body(original_node.body),
+                is_abstract=is_stub_body(original_node.body),
                 is_async=original_node.asynchronous is not None,
             )
         )
