@@ -138,6 +138,7 @@ def test_target_code_is_never_run_by_the_command(tmp_path: Path, args: list[str]
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
     )
     assert not marker.exists(), f"target code ran: {marker.read_text()}"
     assert completed.returncode == 1, completed.stderr
@@ -194,7 +195,7 @@ def test_only_the_given_files_and_the_cache_are_written(
     the fixed files of the project, its cache (where PUBLISHER_CHECK_CACHE_DIR, or without it
     XDG_CACHE_HOME, says: the suite's conftest points the former to a temporary folder), and
     nothing else — no temporary file, no __pycache__, nothing through a link out of the tree."""
-    project = workspace(tmp_path)
+    workspace(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     if cache == "env":
         monkeypatch.setenv("PUBLISHER_CHECK_CACHE_DIR", str(tmp_path / "cache"))
