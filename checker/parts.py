@@ -166,7 +166,10 @@ def blocking_reason(publisher: Publisher, func: Func, call: CallFact) -> str | N
         return f"{call.callee}() (waits for a thread or queue)"
     if method == "put" and call.receiver and not _non_blocking_put(call):
         receiver_type = project.receiver_type(func, call.receiver)
-        if receiver_type not in NEVER_FULL_TYPES and not built_unbounded(publisher, func, call.receiver):
+        if receiver_type not in NEVER_FULL_TYPES:
+            if built_unbounded(publisher, func, call.receiver):
+                # It cannot wait today, but will the moment PUB003's bound is added.
+                return f"{call.callee}() (blocking put: waits once the queue gets its bound, see PUB003)"
             return f"{call.callee}() (blocking put: waits while the queue is full)"
     if method == "wait" and call.receiver:
         receiver_type = project.receiver_type(func, call.receiver) or ""
@@ -180,7 +183,7 @@ def blocking_reason(publisher: Publisher, func: Func, call: CallFact) -> str | N
 
 
 def built_unbounded(publisher: Publisher, func: Func, receiver: str) -> bool:
-    """``self._q = queue.Queue()``: a put on it never waits (PUB003 reports the missing bound)."""
+    """``self._q = queue.Queue()``: a put on it cannot wait until PUB003's bound is added."""
     klass = publisher.project.class_of(func)
     if klass is None or not receiver.startswith("self."):
         return False

@@ -25,7 +25,7 @@ import libcst as cst
 
 from publisher_check.codemods import FixTarget, is_literal
 from publisher_check.ftypes import Finding, Severity, Violation
-from publisher_check.parts import EnqueueSite, built_unbounded, buffer_of, enqueue_sites
+from publisher_check.parts import EnqueueSite, buffer_of, enqueue_sites
 from publisher_check.project import Publisher
 from publisher_check.rule import Example, Rule
 
@@ -63,8 +63,7 @@ class QueueFullRaises(Rule):
                         "deque(maxlen=…) silently discards the oldest event when full; raise queue.Full instead",
                     )
                 continue
-            never_waits = buffer.kind == "simple" or built_unbounded(publisher, site.func, call.receiver)
-            if call.method == "put" and not never_waits:  # an unbounded queue's put never waits (PUB003)
+            if call.method == "put" and buffer.kind != "simple":  # SimpleQueue.put never waits
                 block = call.keyword("block") or (call.args[1] if len(call.args) >= 2 else None)
                 if block != "False" and once(str(path), call.line):
                     yield Finding(path, call.line, call.column, f"{call.callee}() blocks when the queue is full; use put_nowait() so queue.Full reaches the caller")

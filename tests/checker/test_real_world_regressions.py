@@ -147,9 +147,14 @@ def test_a_sentinel_then_join_is_a_flush() -> None:
     assert not findings(check("sentinel_then_join"), "PUB013")
 
 
-def test_put_on_an_unbounded_queue_is_not_called_blocking() -> None:
-    """concurrent.futures.process: Queue() without maxsize never waits; PUB003 is the finding."""
-    assert findings(check("unbounded_put"), "PUB001", "PUB003", "PUB004") == {("client.py", 10, "PUB003")}
+def test_put_on_an_unbounded_queue_says_it_blocks_once_bounded() -> None:
+    """concurrent.futures.process: Queue() without maxsize cannot wait yet; it will once PUB003's bound
+    is added, so PUB001/PUB004 say so (and fixing PUB003 never makes new kinds of findings appear)."""
+    result = check("unbounded_put")
+    assert findings(result, "PUB001", "PUB003", "PUB004") == {
+        ("client.py", 10, "PUB003"), ("client.py", 17, "PUB001"), ("client.py", 17, "PUB004")
+    }
+    assert any("once the queue gets its bound" in v.message for v in result.violations if v.rule == "PUB001")
 
 
 def test_a_stack_pushed_and_popped_while_publishing_is_not_the_buffer() -> None:
