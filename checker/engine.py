@@ -23,7 +23,7 @@ from .config import Config
 from .facts import ModuleFacts
 from .files import collect_files
 from .cache import FactsCache, active_cache
-from .parsing import DEFAULT_TIMEOUT, Outcome, ParserPool, Request, describe_error
+from .parsing import DEFAULT_TIMEOUT, Outcome, ParserPool, Request
 from .ftypes import FileError, Finding, RunResult, Violation
 from .project import Project, discover, module_index
 from .registry import RULES_BY_ID
