@@ -56,7 +56,8 @@ logger = logging.getLogger(__name__)
 
 #: How long an idle worker waits for an event before it looks at the shutdown flag again.
 POLL_INTERVAL: Final = 0.1
-_JSON_SEPARATORS: Final = (",", ":")
+# One encoder for every event: json.dumps with non-default options would build a new one per call.
+_JSON: Final = json.JSONEncoder(allow_nan=False, separators=(",", ":"))
 #: Response bodies up to this size are read and dropped, so their connection can be reused.
 MAX_DRAINED_BODY: Final = 64 * 1024
 
@@ -312,7 +313,7 @@ class ActivityClient:
         bodies: list[bytes] = []
         for entry in entries:
             try:
-                body = json.dumps(entry.event, allow_nan=False, separators=_JSON_SEPARATORS)
+                body = _JSON.encode(entry.event)
             except (TypeError, ValueError, RecursionError) as exc:
                 result = AttemptResult(Category.VALIDATION, describe_exception(exc, self._secrets))
                 self._report(ERROR, [entry], 0, result, ErrorSeverity.ERROR)
