@@ -200,7 +200,7 @@ def run(
         publishers = discover(project)
         if publishers and builders:
             # Builders matter only once there is a client to build.
-            for facts in loader.parse_many([b for b in builders if b[0] not in loader.errors]).values():
+            for facts in loader.parse_many([b for b in builders if b[0] not in loader.errors and not project.is_parsed(b[0])]).values():
                 project.add(facts)
         findings: list[tuple[Rule, Finding]] = []
         for publisher in publishers:

@@ -160,6 +160,9 @@ class Project:
         self.modules[facts.module] = facts
         self._by_path[facts.path] = facts
 
+    def is_parsed(self, path: Path) -> bool:
+        return path in self._by_path
+
     def module(self, name: str) -> ModuleFacts | None:
         """The facts of module ``name``, parsing its file on first use."""
         if name in self.modules:
