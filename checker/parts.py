@@ -103,7 +103,7 @@ class Buffer:
         return self.assignment.line if self.assignment is not None else None
 
 
-def _kind(type_name: str | None, is_put: bool) -> str:
+def _kind(type_name: str | None) -> str:
     if type_name in QUEUE_TYPES:
         return "queue"
     if type_name in UNBOUNDED_QUEUE_TYPES:
@@ -125,7 +125,7 @@ def buffer_of(publisher: Publisher, site: EnqueueSite) -> Buffer:
         klass = project.find_class(type_name)
         if klass is not None and project.is_subclass(klass, QUEUE_TYPES):
             type_name = "queue.Queue"
-    kind = _kind(type_name, site.call.method in ENQUEUE_METHODS)
+    kind = _kind(type_name)
     owner: Func | None = None
     construction: CallFact | None = None
     assignment: AttrAssignFact | None = None

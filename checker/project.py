@@ -11,9 +11,12 @@ import fnmatch
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from .config import Config
 from .facts import CallFact, ClassFact, FunctionFact, ModuleFacts
+
+T = TypeVar("T")
 
 QUEUE_TYPES = frozenset(
     {
@@ -199,24 +202,24 @@ class Project:
                     yield facts, ".".join(parts[cut:])
                     return
 
-    def find_class(self, qualified: str, _depth: int = 0) -> Klass | None:
-        for facts, rest in self._split(qualified):
-            for klass in facts.classes:
-                if klass.qualname == rest:
-                    return Klass(facts, klass)
-            imported = dict(facts.imports).get(rest.split(".")[0])
-            if imported and _depth < 4 and imported != qualified:
-                return self.find_class(imported + rest[len(rest.split(".")[0]):], _depth + 1)
-        return None
+    def find_class(self, qualified: str) -> Klass | None:
+        return self._lookup(qualified, lambda facts, rest: next(
+            (Klass(facts, k) for k in facts.classes if k.qualname == rest), None
+        ))
 
-    def find_function(self, qualified: str, _depth: int = 0) -> Func | None:
+    def find_function(self, qualified: str) -> Func | None:
+        return self._lookup(qualified, lambda facts, rest: Func(facts, fn) if (fn := facts.function(rest)) else None)
+
+    def _lookup(self, qualified: str, pick: Callable[[ModuleFacts, str], T | None], depth: int = 0) -> T | None:
+        """The symbol ``qualified`` names, following re-exports (``from .models import X`` in a package)."""
         for facts, rest in self._split(qualified):
-            fn = facts.function(rest)
-            if fn is not None:
-                return Func(facts, fn)
-            imported = dict(facts.imports).get(rest.split(".")[0])
-            if imported and _depth < 4 and imported != qualified:
-                return self.find_function(imported + rest[len(rest.split(".")[0]):], _depth + 1)
+            found = pick(facts, rest)
+            if found is not None:
+                return found
+            head = rest.split(".")[0]
+            imported = dict(facts.imports).get(head)
+            if imported and depth < 4 and imported != qualified:
+                return self._lookup(imported + rest[len(head):], pick, depth + 1)
         return None
 
     def class_of(self, func: Func) -> Klass | None:
@@ -426,9 +429,6 @@ class Project:
                             self._overrides[key] = override
                             break
         return self._overrides[key]
-
-    def constructed_class(self, func: Func, call: CallFact) -> Klass | None:
-        return self.find_class(call.resolved) if "." in call.resolved else None
 
     def reference(self, func: Func, text: str) -> Func | None:
         """The function a reference such as ``self._run`` or ``worker_loop`` names."""
