@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -71,6 +71,18 @@ class RetryPolicy:
         ]
 
 
+_GUARANTEED: Final = RetryPolicy(
+    max_attempts=10,
+    initial_delay=1.0,
+    backoff_factor=2.0,
+    max_delay=60.0,
+    jitter=0.2,
+    request_timeout=10.0,
+    shutdown_timeout=10.0,
+    outage_seconds=60,
+    why="guaranteed: every event must arrive, so retries ride out minutes of collector outage",
+)
+
 POLICIES: Final[Mapping[str, RetryPolicy]] = {
     "best-effort": RetryPolicy(
         max_attempts=3,
@@ -83,26 +95,10 @@ POLICIES: Final[Mapping[str, RetryPolicy]] = {
         outage_seconds=10,
         why="best-effort: losing an event is acceptable, holding memory and threads for it is not",
     ),
-    "guaranteed": RetryPolicy(
-        max_attempts=10,
-        initial_delay=1.0,
-        backoff_factor=2.0,
-        max_delay=60.0,
-        jitter=0.2,
-        request_timeout=10.0,
-        shutdown_timeout=10.0,
-        outage_seconds=60,
-        why="guaranteed: every event must arrive, so retries ride out minutes of collector outage",
-    ),
-    "exactly-once": RetryPolicy(
-        max_attempts=10,
-        initial_delay=1.0,
-        backoff_factor=2.0,
-        max_delay=60.0,
-        jitter=0.2,
-        request_timeout=10.0,
-        shutdown_timeout=10.0,
-        outage_seconds=60,
+    "guaranteed": _GUARANTEED,
+    # Exactly-once is the guaranteed policy plus de-duplication on the collector's side.
+    "exactly-once": replace(
+        _GUARANTEED,
         why=(
             "exactly-once: delivered at least once with the guaranteed policy; the collector "
             "de-duplicates on the Idempotency-Key, which stays the same across retries"
