@@ -164,7 +164,7 @@ def blocking_reason(publisher: Publisher, func: Func, call: CallFact) -> str | N
         return f"{name}() (socket I/O)"
     if method == "join" and call.receiver and not call.args[:1] and not name.startswith(("os.path", "posixpath", "str")):
         return f"{call.callee}() (waits for a thread or queue)"
-    if method == "put" and call.receiver and not _non_blocking_put(call):
+    if method == "put" and call.receiver and not non_blocking_put(call):
         receiver_type = project.receiver_type(func, call.receiver)
         if receiver_type not in NEVER_FULL_TYPES:
             if built_unbounded(publisher, func, call.receiver):
@@ -195,7 +195,7 @@ def built_unbounded(publisher: Publisher, func: Func, receiver: str) -> bool:
     return False
 
 
-def _non_blocking_put(call: CallFact) -> bool:
+def non_blocking_put(call: CallFact) -> bool:
     if call.method == "put_nowait":
         return True
     block = call.keyword("block")

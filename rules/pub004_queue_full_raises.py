@@ -25,7 +25,7 @@ import libcst as cst
 
 from publisher_check.codemods import FixTarget, is_literal
 from publisher_check.ftypes import Finding, Severity, Violation
-from publisher_check.parts import EnqueueSite, buffer_of, enqueue_sites
+from publisher_check.parts import EnqueueSite, buffer_of, enqueue_sites, non_blocking_put
 from publisher_check.project import Publisher
 from publisher_check.rule import Example, Rule
 
@@ -64,8 +64,7 @@ class QueueFullRaises(Rule):
                     )
                 continue
             if call.method == "put" and buffer.kind != "simple":  # SimpleQueue.put never waits
-                block = call.keyword("block") or (call.args[1] if len(call.args) >= 2 else None)
-                if block != "False" and once(str(path), call.line):
+                if not non_blocking_put(call) and once(str(path), call.line):
                     yield Finding(path, call.line, call.column, f"{call.callee}() blocks when the queue is full; use put_nowait() so queue.Full reaches the caller")
                     continue
             if call.method not in ("put", "put_nowait"):
