@@ -22,7 +22,7 @@ DEFAULT_PUBLISH_METHODS: tuple[str, ...] = (
     "log_event",
 )
 DEFAULT_FLUSH_METHODS: tuple[str, ...] = ("flush", "*_flush", "flush_*")  # force_flush, flush_all …
-DEFAULT_CLOSE_METHODS: tuple[str, ...] = ("close", "shutdown")
+DEFAULT_CLOSE_METHODS: tuple[str, ...] = ("close", "shutdown", "stop", "terminate")
 DEFAULT_HANDLER_METHODS: tuple[str, ...] = ("on",)
 DEFAULT_QUEUE_SIZE = 10_000  # the reference publisher's default max_queue_size
 DEFAULT_CALLBACK_TIMEOUT = 5.0  # seconds; the reference's on_error(..., timeout=5.0)

@@ -45,7 +45,8 @@ _BUILDER = re.compile(rb"def\s+build\s*\(")
 def candidate_regex(config: Config) -> re.Pattern[bytes]:
     """Bytes that a file must contain to possibly hold a client class."""
     publish = _pattern_regex(config.publish_methods)
-    alternatives = [rf"def\s+(?:{publish})\s*\("]
+    # Entry points are also found by behaviour (a public method that puts on a queue), whatever their name.
+    alternatives = [rf"def\s+(?:{publish})\s*\(", r"\.put(?:_nowait)?\("]
     if config.client_classes:
         alternatives.append(rf"class\s+(?:{_pattern_regex(config.client_classes)})\b")
     return re.compile("|".join(alternatives).encode())
@@ -181,7 +182,7 @@ def run(
     screen = candidate_regex(config)
     with ParserPool(timeout=parse_timeout, on_done=progress.advance if progress is not None else None) as pool:
         loader = Loader(pool, sources, cache if cache is not None else active_cache())
-        project = Project(index, loader, config)
+        project = Project(index, loader, config, loader.read)
         requests: list[Request] = []
         builders: list[Request] = []
         for name, path in index.items():

@@ -377,8 +377,15 @@ _THREADLIKE_CALLS = frozenset({"Thread", "Timer", "submit", "run_in_executor", "
 class FactExtractor(cst.CSTVisitor):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, module_name: str, is_package: bool, top_level_names: set[str]) -> None:
+    def __init__(
+        self,
+        module_name: str,
+        is_package: bool,
+        top_level_names: set[str],
+        constants: dict[str, cst.BaseExpression] | None = None,
+    ) -> None:
         super().__init__()
+        self.constants = constants or {}  # module and class constants: "RETRYABLE", "Client.RETRYABLE", "self.RETRYABLE"
         self.module_name = module_name
         self.is_package = is_package
         self.top_level_names = top_level_names
@@ -808,14 +815,23 @@ class FactExtractor(cst.CSTVisitor):
             if isinstance(value, str):
                 self.frame.strings.add(value.lower())
 
-    def _status_collection(self, node: cst.BaseExpression, op: str, subject: str) -> None:
+    def constant(self, node: cst.BaseExpression) -> cst.BaseExpression:
+        """A name of a module or class constant stands for its value; anything else for itself."""
+        name = dotted(node)
+        if name is not None and name in self.constants:
+            return self.constants[name]
+        return node
+
+    def _status_collection(self, node: cst.BaseExpression, op: str, subject: str, at: cst.CSTNode | None = None) -> None:
+        """Codes in a collection literal, or in a constant naming one (reported at ``at``, the comparison)."""
         frame = self.frame
-        if frame is None or not isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+        resolved = self.constant(node)
+        if frame is None or not isinstance(resolved, (cst.Tuple, cst.List, cst.Set)):
             return
-        for element in node.elements:
-            value = _int_value(element.value)
+        for element in resolved.elements:
+            value = _int_value(self.constant(element.value))
             if _is_status_literal(value):
-                line, column = self.pos(element.value)
+                line, column = self.pos(element.value if resolved is node else (at or node))
                 frame.status_compares.append(StatusCompareFact(op, value or 0, subject, line, column))
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
@@ -852,7 +868,7 @@ class FactExtractor(cst.CSTVisitor):
                     frame.status_compares.append(StatusCompareFact(">=", bounds[0] or 0, subject, line, column))
                     frame.status_compares.append(StatusCompareFact("<", bounds[1] or 0, subject, line, column))
                 return
-            self._status_collection(right, op, subject)
+            self._status_collection(right, op, subject, at=right)
             return
         for literal, other, flip in ((right, left, False), (left, right, True)):
             # status // 100 == 5
@@ -866,11 +882,11 @@ class FactExtractor(cst.CSTVisitor):
                     line, column = self.pos(literal)
                     frame.status_compares.append(StatusCompareFact("class", value * 100, short(other.left), line, column))
                     return
-            value = _int_value(literal)
+            value = _int_value(self.constant(literal))
             if not _is_status_literal(value) and value != 600:
                 continue
             subject = short(other)
-            named_status = isinstance(literal, (cst.Attribute, cst.Name))
+            named_status = isinstance(literal, (cst.Attribute, cst.Name)) and self.constant(literal) is literal
             if not named_status and not any(word in subject.lower() for word in _STATUS_WORDS):
                 continue
             line, column = self.pos(literal)
@@ -890,11 +906,48 @@ def _top_level_names(module: cst.Module) -> set[str]:
     return names
 
 
+_COLLECTION_CALLS = frozenset({"frozenset", "set", "tuple", "list"})
+
+
+def _constant_value(value: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The literal a constant stands for: an int, or a tuple/list/set (``frozenset({...})`` too)."""
+    if isinstance(value, cst.Call) and dotted(value.func) in _COLLECTION_CALLS and len(value.args) == 1:
+        value = value.args[0].value
+    if isinstance(value, (cst.Tuple, cst.List, cst.Set)) or _int_value(value) is not None:
+        return value
+    return None
+
+
+def _constants(body: Sequence[cst.BaseStatement | cst.BaseSmallStatement], prefix: str = "") -> dict[str, cst.BaseExpression]:
+    """``RETRYABLE = frozenset({409, 500})`` and ``RATE_LIMITED: Final = 429`` at module or class level."""
+    found: dict[str, cst.BaseExpression] = {}
+    for statement in body:
+        if isinstance(statement, cst.ClassDef) and not prefix:
+            for name, value in _constants(statement.body.body, f"{statement.name.value}.").items():
+                found[name] = value
+                found["self." + name.split(".", 1)[1]] = value
+            continue
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            target: cst.BaseExpression | None = None
+            value: cst.BaseExpression | None = None
+            if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                target, value = small.targets[0].target, small.value
+            elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                target, value = small.target, small.value
+            if isinstance(target, cst.Name) and value is not None:
+                constant = _constant_value(value)
+                if constant is not None:
+                    found[prefix + target.value] = constant
+    return found
+
+
 def extract(path: Path, module_name: str, source: bytes) -> tuple[ModuleFacts, cst.Module]:
     """Parse ``source`` and return its facts (raises libcst/Recursion/Unicode errors)."""
     module = cst.parse_module(source)
     is_package = path.name == "__init__.py"
-    extractor = FactExtractor(module_name, is_package, _top_level_names(module))
+    extractor = FactExtractor(module_name, is_package, _top_level_names(module), _constants(module.body))
     MetadataWrapper(module, unsafe_skip_copy=True).visit(extractor)
     text = source.decode(module.encoding, errors="replace")
     facts = ModuleFacts(

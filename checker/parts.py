@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from .evaluate import find_function, status_table
 from .facts import AttrAssignFact, CallFact, DecoratorFact, ExceptFact, ModuleFacts, StatusCompareFact
 from .project import (
     APPEND_METHODS,
@@ -609,6 +610,48 @@ def classification(publisher: Publisher) -> Classification:
         if has_status:
             functions.append(func)
     return Classification(functions, compares, uses_ok, raise_for_status)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusTable:
+    """A helper on the delivery path evaluated for each representative status (see evaluate.py)."""
+
+    func: Func
+    answers: dict[int, object]
+
+    def same_as(self, anchor: int, statuses: tuple[int, ...]) -> list[int]:
+        return [s for s in statuses if self.answers[s] == self.answers[anchor]]
+
+    @property
+    def retry_answer(self) -> object | None:
+        """What the helper says for a 503 when it says the same for every 5xx that must be retried."""
+        answers = {self.answers[s] for s in (500, 502, 503, 504)}
+        return self.answers[503] if len(answers) == 1 else None
+
+    @property
+    def separates_client_errors(self) -> bool:
+        retry = self.retry_answer
+        return retry is not None and self.answers[400] != retry
+
+
+CLIENT_ERRORS = (400, 401, 403, 404, 408, 410, 413, 422)
+
+
+@memo
+def status_tables(publisher: Publisher) -> list[StatusTable]:
+    """Every status helper on the delivery path whose answer the evaluator can decide for all statuses."""
+    project = publisher.project
+    tables = []
+    for func in classification(publisher).functions:
+        module = project.syntax(func.module.path)
+        node = find_function(module, func.fact.line) if module is not None else None
+        if module is None or node is None:
+            continue
+        classes = {c.name for c in func.module.classes}
+        answers = status_table(node, project.constants(func.module.path, module), classes)
+        if answers is not None and len(set(map(repr, answers.values()))) > 1:
+            tables.append(StatusTable(func, answers))
+    return tables
 
 
 @memo

@@ -7,6 +7,7 @@ set of functions they reach; rules query that ``Publisher`` view.
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from .config import Config
+from .evaluate import module_constants
 from .facts import CallFact, ClassFact, FunctionFact, ModuleFacts
 
 T = TypeVar("T")
@@ -140,9 +142,18 @@ class Hop:
 
 
 class Project:
-    def __init__(self, paths: dict[str, Path], load: Callable[[Path, str], ModuleFacts | None], config: Config) -> None:
+    def __init__(
+        self,
+        paths: dict[str, Path],
+        load: Callable[[Path, str], ModuleFacts | None],
+        config: Config,
+        read: Callable[[Path], bytes | None] | None = None,
+    ) -> None:
         self.paths = paths  # module name -> file
         self._load = load
+        self._read = read
+        self._syntax: dict[Path, ast.Module | None] = {}
+        self._constants: dict[Path, dict[str, object]] = {}
         self.config = config
         self.modules: dict[str, ModuleFacts] = {}
         self._by_path: dict[Path, ModuleFacts] = {}
@@ -158,6 +169,21 @@ class Project:
         self._same_thread: dict[tuple[str, str], set[tuple[str, str]]] = {}
 
     # -- modules and symbols ----------------------------------------------
+
+    def syntax(self, path: Path) -> ast.Module | None:
+        """The stdlib ``ast`` of a parsed module, for the evaluator (read once, as the run sees it)."""
+        if path not in self._syntax:
+            try:
+                source = self._read(path) if self._read is not None else path.read_bytes()
+                self._syntax[path] = ast.parse(source) if source is not None else None
+            except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+                self._syntax[path] = None
+        return self._syntax[path]
+
+    def constants(self, path: Path, module: ast.Module) -> dict[str, object]:
+        if path not in self._constants:
+            self._constants[path] = module_constants(module)
+        return self._constants[path]
 
     def add(self, facts: ModuleFacts) -> None:
         self.modules[facts.module] = facts
@@ -586,6 +612,41 @@ def _is_client_reach(project: Project, func: Func) -> bool:
     return False
 
 
+# Public methods that manage a publisher rather than hand it events: never entry points by behaviour.
+LIFECYCLE_NAMES = frozenset(
+    {
+        "close", "shutdown", "stop", "terminate", "join", "flush", "start", "run", "wait", "drain", "kill",
+        "on", "off", "setup", "reset", "restart", "pause", "resume", "clear",
+    }
+)
+
+
+def _puts_on_a_queue(project: Project, func: Func) -> bool:
+    """True when ``func`` (any public method) hands something to a known queue type on its own thread."""
+    if func.fact.is_abstract:
+        return False
+    for reached, _chain in project.walk(func, max_depth=5, same_thread=True):
+        for call in reached.fact.calls:
+            if call.method in ENQUEUE_METHODS and call.receiver:
+                kind = project.receiver_type(reached, call.receiver)
+                if kind in QUEUE_TYPES or kind in UNBOUNDED_QUEUE_TYPES or kind in ASYNC_QUEUE_TYPES:
+                    return True
+    return False
+
+
+def entry_points(project: Project, klass: Klass) -> list[Func]:
+    """Public methods, whatever their names, that put events on a queue: ``push``, ``send``, ``add_record``."""
+    found = []
+    for name, method in sorted(project.methods(klass).items()):
+        if name.startswith("_") or name.lower() in LIFECYCLE_NAMES or method.fact.is_static:
+            continue
+        if any(f.name in ("property", "contextmanager", "contextlib.contextmanager") for f in method.fact.decorators):
+            continue
+        if _puts_on_a_queue(project, method):
+            found.append(method)
+    return found
+
+
 def _class_uses_concurrency_or_http(project: Project, klass: Klass) -> bool:
     for method in project.methods(klass).values():
         for reached, _chain in project.walk(method, max_depth=4):
@@ -601,6 +662,17 @@ def _class_uses_concurrency_or_http(project: Project, klass: Klass) -> bool:
                     if receiver_kind in QUEUE_TYPES or receiver_kind in UNBOUNDED_QUEUE_TYPES:
                         return True
     return False
+
+
+TEST_BASES = frozenset({"unittest.TestCase", "unittest.case.TestCase", "unittest.IsolatedAsyncioTestCase"})
+
+
+def is_test_code(project: Project, klass: Klass) -> bool:
+    """A test drives a publisher; it never is one (``tests/``, ``test_*.py``, ``TestCase`` subclasses)."""
+    parts = klass.module.module.split(".")
+    if any(p in ("test", "tests", "testing", "conftest") or p.startswith("test_") or p.endswith("_test") for p in parts):
+        return True
+    return klass.fact.name.startswith("Test") or bool(project.all_base_names(klass) & TEST_BASES)
 
 
 def discover(project: Project) -> list[Publisher]:
@@ -625,9 +697,9 @@ def discover(project: Project) -> list[Publisher]:
             if configured:
                 clients.append(Client(klass, publish))
                 continue
-            if project.is_queue_implementation(klass):
+            if project.is_queue_implementation(klass) or is_test_code(project, klass):
                 continue
-            live = [p for p in publish if _is_client_reach(project, p)]
+            live = [p for p in publish if _is_client_reach(project, p)] or entry_points(project, klass)
             if live and _class_uses_concurrency_or_http(project, klass):
                 clients.append(Client(klass, live))
     publishers = []

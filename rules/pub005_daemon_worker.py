@@ -4,7 +4,8 @@ What it checks: every thread the publisher starts is a daemon: ``Thread(..., dae
 ``t.daemon = True`` or ``t.setDaemon(True)`` after construction, or for a ``Thread``
 subclass ``super().__init__(daemon=True)``, ``Thread.__init__(self, daemon=True)``,
 ``self.daemon = True`` or ``daemon = True`` on the class. ``ThreadPoolExecutor`` threads
-are reported too: the interpreter joins them at exit. A publisher with no worker thread at
+are reported too when they are the worker (the interpreter joins them at exit); an executor
+beside a daemon worker thread (for callbacks, or fanning out sends) is not judged. A publisher with no worker thread at
 all is reported at the client class.
 
 Why it matters: the interpreter waits for every non-daemon thread before it exits. A worker
@@ -71,8 +72,11 @@ class DaemonWorker(Rule):
 
     def evaluate(self, publisher: Publisher) -> Iterator[Finding]:
         sites = thread_sites(publisher)
+        # Executor threads beside a daemon worker (callbacks, fan-out of sends) are not the worker:
+        # whether they can hold up exit depends on what runs there, which is not decided here.
+        daemon_worker = any(site.daemon and site.kind in ("thread", "subclass") for site in sites)
         for site in sites:
-            if site.daemon:
+            if site.daemon or (site.kind == "executor" and daemon_worker):
                 continue
             if site.kind == "subclass" and site.klass is not None:
                 yield self.at_class(

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from publisher_check.ftypes import Finding, Severity
-from publisher_check.parts import classification, retries, send_functions
+from publisher_check.parts import CLIENT_ERRORS, classification, retries, send_functions, status_tables
 from publisher_check.project import Publisher
 from publisher_check.rule import Example, Rule
 from publisher_check.rules._delivery_examples import COMPLIANT_DELIVERY, delivery_example
@@ -37,6 +37,18 @@ class PermanentClientErrors(Rule):
             return
         if any(r.kind == "urllib3" for r in found):
             return
+        tables = [t for t in status_tables(publisher) if t.separates_client_errors]
+        for table in tables:
+            retried = table.same_as(503, CLIENT_ERRORS)
+            if retried:
+                codes = ", ".join(map(str, retried))
+                name = table.func.fact.name
+                yield self.at_function(
+                    table.func, f"{codes} {'is' if len(retried) == 1 else 'are'} retried: {name}() answers for them as for a 503"
+                )
+                return
+        if tables:
+            return  # a helper on the delivery path tells every 4xx apart from the retried 5xx
         result = classification(publisher)
         if result.handles_4xx:
             return

@@ -1,6 +1,6 @@
 """PUB013 — ``close()`` flushes before it stops the workers.
 
-What it checks: the client's close method (``close``, ``shutdown`` or the names configured
+What it checks: the client's close method (``close``, ``shutdown``, ``stop``, ``terminate`` or the names configured
 in ``close-methods``) calls a flush method before its first stopping action — setting a
 shutdown event, joining or stopping threads, cancelling, pausing, posting a sentinel or
 closing the session — looking through the helpers it calls. Reported at the close ``def``,
