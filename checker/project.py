@@ -249,10 +249,17 @@ class Project:
         return None
 
     def class_of(self, func: Func) -> Klass | None:
-        if func.fact.class_name is None:
+        """The class a method belongs to; for a function nested in a method, the method's class
+        (its ``self`` is the closure's ``self``)."""
+        fact: FunctionFact | None = func.fact
+        depth = 0
+        while fact is not None and fact.class_name is None and fact.parent is not None and depth < 8:
+            fact = func.module.function(fact.parent)
+            depth += 1
+        if fact is None or fact.class_name is None:
             return None
         for klass in func.module.classes:
-            if klass.qualname == func.fact.class_name:
+            if klass.qualname == fact.class_name:
                 return Klass(func.module, klass)
         return None
 
@@ -675,6 +682,32 @@ def is_test_code(project: Project, klass: Klass) -> bool:
     return klass.fact.name.startswith("Test") or bool(project.all_base_names(klass) & TEST_BASES)
 
 
+def _calls_what_it_takes(function: ast.AST) -> bool:
+    """``job = self._queue.get(); job()``: the items taken from a queue are called."""
+    taken: set[str] = set()
+    for node in ast.walk(function):
+        call = node.value if isinstance(node, ast.Assign) else None
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in ("get", "get_nowait"):
+            # queue.get(), get(True, 1.0), get(timeout=…) — not dict.get(key)
+            if not call.args or (isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, bool)):
+                taken.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in taken for n in ast.walk(function))
+
+
+def is_task_runner(project: Project, klass: Klass) -> bool:
+    """A worker whose queue holds callables it runs (sentry's BackgroundWorker, an executor):
+    it carries whatever its caller submits; the caller's sends are judged with the caller."""
+    module = project.syntax(klass.module.path)
+    if module is None:
+        return False
+    for node in ast.walk(module):
+        if isinstance(node, ast.ClassDef) and node.name == klass.fact.name and node.lineno <= klass.fact.line <= node.body[0].lineno:
+            return any(
+                isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and _calls_what_it_takes(item) for item in node.body
+            )
+    return False
+
+
 def discover(project: Project) -> list[Publisher]:
     """One publisher view per client class.
 
@@ -697,7 +730,7 @@ def discover(project: Project) -> list[Publisher]:
             if configured:
                 clients.append(Client(klass, publish))
                 continue
-            if project.is_queue_implementation(klass) or is_test_code(project, klass):
+            if project.is_queue_implementation(klass) or is_test_code(project, klass) or is_task_runner(project, klass):
                 continue
             live = [p for p in publish if _is_client_reach(project, p)] or entry_points(project, klass)
             if live and _class_uses_concurrency_or_http(project, klass):
