@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from .config import Config
+from ..config import Config
 from .facts import CallFact, ClassFact, FunctionFact, ModuleFacts
 
 T = TypeVar("T")
