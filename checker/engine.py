@@ -20,15 +20,15 @@ from pathlib import Path
 import pathspec
 
 from .config import Config
-from .facts import ModuleFacts
-from .files import collect_files
-from .cache import FactsCache, active_cache
-from .parsing import DEFAULT_TIMEOUT, Outcome, ParserPool, Request
+from .analysis.facts import ModuleFacts
+from .analysis.files import collect_files
+from .analysis.cache import FactsCache, active_cache
+from .analysis.parsing import DEFAULT_TIMEOUT, Outcome, ParserPool, Request
 from .ftypes import FileError, Finding, RunResult, Violation
-from .project import Project, discover, module_index
+from .analysis.project import Project, discover, module_index
 from .registry import RULES_BY_ID
 from .rule import Rule
-from .terminal import active_progress
+from .cli.terminal import active_progress
 
 
 def _pattern_regex(patterns: Iterable[str]) -> str:

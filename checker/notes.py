@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .suppressions import UnusedSuppression
+from .analysis.suppressions import UnusedSuppression
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from .ftypes import Finding, Severity, Violation
-from .project import Client, Func, Klass, Publisher
+from .analysis.project import Client, Func, Klass, Publisher
 
 if TYPE_CHECKING:
     import libcst as cst
 
-    from .codemods import FixTarget
+    from .fixes.codemods import FixTarget
 
 FixSafety = Literal["safe", "unsafe"]
 

@@ -21,9 +21,9 @@ from typing import ClassVar
 
 import libcst as cst
 
-from publisher_check.codemods import FixTarget, blank_line_before, body_statements, callable_without_arguments, with_body
+from publisher_check.fixes.codemods import FixTarget, blank_line_before, body_statements, callable_without_arguments, with_body
 from publisher_check.ftypes import Finding, Severity, Violation
-from publisher_check.project import Publisher, matches
+from publisher_check.analysis.project import Publisher, matches
 from publisher_check.rule import Example, Rule
 
 _MISSING = re.compile(r"not a context manager: (.+) missing")

@@ -15,7 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from publisher_check.entry import main
+from publisher_check.cli.entry import main
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = {"type": "order.placed", "order_id": "o-1001", "amount": 42.5}

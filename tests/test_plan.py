@@ -9,8 +9,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from publisher_check.entry import main
-from publisher_check.plan import Answers, Example, PlanError, make_plan, volume_class
+from publisher_check.cli.entry import main
+from publisher_check.skill.plan import Answers, Example, PlanError, make_plan, volume_class
 
 ORDER = {"type": "order.placed", "order_id": "o-1", "amount": 42.5, "currency": "EUR"}
 REFUND = {"type": "order.refunded", "order_id": "o-2", "amount": 10, "reason": None}
@@ -224,7 +224,7 @@ def test_bad_answers_are_one_line_exit_2(
 
 def test_errors_from_the_console_script_carry_no_traceback(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "publisher_check.entry", "plan", "--volume", "-1", "--sla", "guaranteed"],
+        [sys.executable, "-m", "publisher_check.cli.entry", "plan", "--volume", "-1", "--sla", "guaranteed"],
         check=False,
         capture_output=True,
         text=True,

@@ -13,9 +13,9 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from publisher_check.entry import main
-from publisher_check.plan import Answers, Example, make_plan
-from publisher_check.scaffold import ScaffoldError, check_package_name, render
+from publisher_check.cli.entry import main
+from publisher_check.skill.plan import Answers, Example, make_plan
+from publisher_check.skill.scaffold import ScaffoldError, check_package_name, render
 
 REPO = Path(__file__).resolve().parents[1]
 ORDER = {"type": "order.placed", "order_id": "o-1001", "amount": 42.5, "items": [{"sku": "A-1", "qty": 2}]}
@@ -260,14 +260,14 @@ def test_scaffold_works_from_an_installed_non_editable_copy(tmp_path: Path) -> N
         timeout=300,
     )
     assert install.returncode == 0, install.stderr
-    assert (site / "publisher_check" / "templates" / "integrations" / "flask.py.tmpl").is_file()
+    assert (site / "publisher_check" / "skill" / "templates" / "integrations" / "flask.py.tmpl").is_file()
     project = tmp_path / "project"
     environment = {**os.environ, "PYTHONPATH": str(site)}
     code = (
         "import activity_publisher, publisher_check, sys\n"
         f"assert activity_publisher.__file__.startswith({str(site)!r}), activity_publisher.__file__\n"
         f"assert publisher_check.__file__.startswith({str(site)!r}), publisher_check.__file__\n"
-        "from publisher_check.entry import main\n"
+        "from publisher_check.cli.entry import main\n"
         "main(sys.argv[1:])\n"
     )
     done = subprocess.run(

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from publisher_check.entry import main
+from publisher_check.cli.entry import main
 from publisher_check.registry import RULES_BY_ID
-from publisher_check.report import SKILL, report_schema
+from publisher_check.reports.report import SKILL, report_schema
 
 from .publisher.server import ScriptedServer
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from publisher_check.cli import main
+from publisher_check.cli.check import main
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 

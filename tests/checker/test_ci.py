@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from publisher_check.cli import main
-from publisher_check.entry import SUBCOMMANDS
+from publisher_check.cli.check import main
+from publisher_check.cli.entry import SUBCOMMANDS
 
 REPO = Path(__file__).resolve().parents[2]
 OPTIONS = {opt for param in main.params for opt in param.opts if opt.startswith("-")}

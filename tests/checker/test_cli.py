@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from publisher_check.cli import main
-from publisher_check.report import report_schema
+from publisher_check.cli.check import main
+from publisher_check.reports.report import report_schema
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 REPO = FIXTURES.parent

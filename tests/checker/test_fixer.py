@@ -15,13 +15,13 @@ import libcst as cst
 import pytest
 from click.testing import CliRunner
 
-from publisher_check.cli import main
-from publisher_check.codemods import FixTarget
+from publisher_check.cli.check import main
+from publisher_check.fixes.codemods import FixTarget
 from publisher_check.config import Config, find_pyproject, load_config
-from publisher_check.fixer import FileChange, _write, execute, inform, unified_diff
+from publisher_check.fixes.loop import FileChange, _write, execute, inform, unified_diff
 from publisher_check.ftypes import Severity, Violation
 from publisher_check.registry import RULES_BY_ID
-from publisher_check.report import Metrics, render_text, report_schema
+from publisher_check.reports.report import Metrics, render_text, report_schema
 from publisher_check.rules.pub003_bounded_queue import BoundedQueue
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -313,8 +313,8 @@ def test_list_rules_shows_fix_safety() -> None:
 def test_informative_fixability_is_cached_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Trying fixes costs more than a warm VERIFY, so the answer is cached; an edited file is
     judged afresh."""
-    from publisher_check import fixer
-    from publisher_check.cache import FactsCache, using
+    from publisher_check.fixes import loop
+    from publisher_check.analysis.cache import FactsCache, using
 
     project = tmp_path / "sample"
     shutil.copytree(FIXTURES / "sample", project)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from publisher_check.cli import main
+from publisher_check.cli.check import main
 from publisher_check.config import Config
 from publisher_check.engine import run
 

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from publisher_check.cli import main
+from publisher_check.cli.check import main
 from publisher_check.config import Config
 from publisher_check.engine import run
-from publisher_check.fixer import execute, inform
+from publisher_check.fixes.loop import execute, inform
 
 # A client with violations that safe and unsafe fixes repair: an unbounded queue (PUB003), a
 # blocking put (PUB004), a non-daemon worker (PUB005), no context manager (PUB011), a flush
@@ -285,8 +285,8 @@ def test_a_planted_cache_entry_is_never_run(tmp_path: Path, monkeypatch: pytest.
 
 def test_cache_entries_still_load_through_the_restricted_unpickler(tmp_path: Path) -> None:
     """The facts of a real publisher survive the round trip (every class they use is allowed)."""
-    from publisher_check.cache import FactsCache
-    from publisher_check.parsing import parse_one
+    from publisher_check.analysis.cache import FactsCache
+    from publisher_check.analysis.parsing import parse_one
 
     source = (Path(__file__).resolve().parents[2] / "reference_impl" / "client.py").read_bytes()
     path = Path("client.py")

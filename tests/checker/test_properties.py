@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 
 from publisher_check.config import Config
 from publisher_check.engine import run
-from publisher_check.fixer import FixReport, execute
+from publisher_check.fixes.loop import FixReport, execute
 from publisher_check.ftypes import FileError, RunResult
 
 

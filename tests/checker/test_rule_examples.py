@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from publisher_check.config import Config
-from publisher_check.fixer import execute
+from publisher_check.fixes.loop import execute
 from publisher_check.registry import RULES_BY_ID
 from publisher_check.rule import Example, Rule
 

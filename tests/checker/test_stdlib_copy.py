@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from publisher_check.cli import main
+from publisher_check.cli.check import main
 from publisher_check.config import Config
 from publisher_check.engine import run
-from publisher_check.fixer import execute
+from publisher_check.fixes.loop import execute
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 PACKAGES = ["concurrent", "logging", "json", "wsgiref", "asyncio"]

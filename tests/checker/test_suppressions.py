@@ -7,8 +7,8 @@ from pathlib import Path
 
 from publisher_check.config import Config
 from publisher_check.engine import run
-from publisher_check.facts import suppressions_in
-from publisher_check.suppressions import unused_in_run
+from publisher_check.analysis.facts import suppressions_in
+from publisher_check.analysis.suppressions import unused_in_run
 
 PUBLISHER = textwrap.dedent(
     """

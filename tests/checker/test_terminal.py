@@ -7,7 +7,7 @@ from pathlib import Path
 
 from publisher_check.config import Config
 from publisher_check.engine import run
-from publisher_check.terminal import TerminalProgress, color_enabled, showing
+from publisher_check.cli.terminal import TerminalProgress, color_enabled, showing
 
 
 class FakeTerminal(io.StringIO):

@@ -21,9 +21,9 @@ from typing import TypeVar
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from .config import Config
-from .facts import dotted, is_stub_body
-from .ftypes import Violation
+from ..config import Config
+from ..analysis.facts import dotted, is_stub_body
+from ..ftypes import Violation
 
 N = TypeVar("N", bound=cst.CSTNode)
 

@@ -21,7 +21,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import facts
-from .fsutil import write_atomic
+from ..fsutil import write_atomic
 from .parsing import Outcome
 
 CACHE_FORMAT = "5"  # bump when the facts' shape, or which files are errors, changes

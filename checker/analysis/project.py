@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from .config import Config
+from ..config import Config
 from .evaluate import module_constants
 from .facts import CallFact, ClassFact, FunctionFact, ModuleFacts
 

@@ -17,21 +17,21 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from .baseline import Baseline, BaselineError
-from .cache import FactsCache, default_cache_dir, using
-from .config import ConfigError, find_pyproject, load_config, with_overrides
-from .files import PathError
-from .fixer import execute, inform, proposed_fixes, unified_diff
-from .fsutil import write_atomic
-from .ftypes import Severity
-from .github import render_github
-from .notes import Notes
-from .orchestrator import HEADER_ENVVAR, EndpointType, HeaderType, headers_from, post_metrics, report_failure
+from ..reports.baseline import Baseline, BaselineError
+from ..analysis.cache import FactsCache, default_cache_dir, using
+from ..config import ConfigError, find_pyproject, load_config, with_overrides
+from ..analysis.files import PathError
+from ..fixes.loop import execute, inform, proposed_fixes, unified_diff
+from ..fsutil import write_atomic
+from ..ftypes import Severity
+from ..reports.github import render_github
+from ..notes import Notes
+from ..reports.orchestrator import HEADER_ENVVAR, EndpointType, HeaderType, headers_from, post_metrics, report_failure
 from .outputs import emit, save_baseline
-from .registry import RULES_BY_ID
-from .report import Metrics, failed, render_json, render_text
-from .sarif import render_sarif
-from .suppressions import unused_in_run
+from ..registry import RULES_BY_ID
+from ..reports.report import Metrics, failed, render_json, render_text
+from ..reports.sarif import render_sarif
+from ..analysis.suppressions import unused_in_run
 from .terminal import TerminalProgress, color_enabled, showing
 
 SEVERITIES = [s.label for s in Severity]

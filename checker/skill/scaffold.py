@@ -267,7 +267,7 @@ def _reference_files(root: Traversable, prefix: PurePosixPath) -> dict[PurePosix
 
 
 def _template(name: str) -> str:
-    return resources.files("publisher_check").joinpath("templates", name).read_text(encoding="utf-8")
+    return resources.files(__package__).joinpath("templates", name).read_text(encoding="utf-8")
 
 
 def _invalid_event(plan: Plan, example: dict[str, Any]) -> object:

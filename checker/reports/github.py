@@ -11,8 +11,8 @@ and the session id comes last. The runner shows it as log text.
 
 from __future__ import annotations
 
-from .ftypes import RunResult, Severity
-from .notes import Notes
+from ..ftypes import RunResult, Severity
+from ..notes import Notes
 from .report import Metrics, display_path, failed, no_publisher_message
 
 LEVELS: dict[Severity, str] = {

@@ -22,8 +22,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .fsutil import write_atomic
-from .ftypes import RunResult, Violation
+from ..fsutil import write_atomic
+from ..ftypes import RunResult, Violation
 
 VERSION = 1
 TOOL = "publisher-check"

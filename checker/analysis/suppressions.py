@@ -21,12 +21,12 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Config
-from .engine import selected_rules
+from ..config import Config
+from ..engine import selected_rules
 from .facts import suppressions_in
 from .files import collect_files
-from .ftypes import RunResult
-from .registry import RULES_BY_ID
+from ..ftypes import RunResult
+from ..registry import RULES_BY_ID
 
 MARK = b"publisher-check"
 

@@ -34,12 +34,12 @@ from typing import Any
 from urllib.parse import quote
 
 from .baseline import LineTexts, keys
-from .fixer import Replacement
-from .ftypes import RunResult, Severity, Violation
-from .notes import Notes
-from .registry import RULES_BY_ID
+from ..fixes.loop import Replacement
+from ..ftypes import RunResult, Severity, Violation
+from ..notes import Notes
+from ..registry import RULES_BY_ID
 from .report import Metrics, failed, no_publisher_message
-from .rule import Rule
+from ..rule import Rule
 
 TOOL = "publisher-check"
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -2,7 +2,7 @@
 
 ``publisher-check src/`` must keep meaning "check src/", so this is no click group: when the
 first argument names a subcommand, that command runs on the rest; otherwise the checker's own
-command (``cli.main``) gets every argument. (A folder called ``plan`` is checked as ``./plan``.)
+command (``cli.check.main``) gets every argument. (A folder called ``plan`` is checked as ``./plan``.)
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import click
 
-from . import cli
+from . import check
 from .commands import plan_command, scaffold_command
 
 SUBCOMMANDS: dict[str, click.Command] = {"plan": plan_command, "scaffold": scaffold_command}
@@ -22,7 +22,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     command = SUBCOMMANDS.get(args[0]) if args else None
     if command is None:
-        cli.main(args=args, prog_name="publisher-check")
+        check.main(args=args, prog_name="publisher-check")
         return
     name = args[0]
     try:

@@ -28,16 +28,16 @@ from pathlib import Path
 
 import libcst as cst
 
-from .cache import active_cache
+from ..analysis.cache import active_cache
 from .codemods import FixTarget
-from .config import Config
-from .engine import run
-from .fsutil import write_atomic
-from .ftypes import FileError, FixFailure, RunResult, Violation
-from .parsing import describe_error
-from .registry import RULES_BY_ID
-from .report import display_path
-from .rule import FixSafety, Rule
+from ..config import Config
+from ..engine import run
+from ..fsutil import write_atomic
+from ..ftypes import FileError, FixFailure, RunResult, Violation
+from ..analysis.parsing import describe_error
+from ..registry import RULES_BY_ID
+from ..reports.report import display_path
+from ..rule import FixSafety, Rule
 
 MAX_ROUNDS = 10
 

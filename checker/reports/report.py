@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
-from .ftypes import FixFailure, RunResult, Severity, Violation
-from .notes import Notes
+from ..ftypes import FixFailure, RunResult, Severity, Violation
+from ..notes import Notes
 
 SKILL = "python-services:python-activity-publisher-recipe"
 SEVERITY_COLORS: dict[Severity, str] = {
@@ -131,7 +131,7 @@ def failure_dict(failure: FixFailure) -> dict[str, Any]:
 
 def fix_hint(violations: Sequence[Violation], mode: str, unsafe_fixes: bool) -> str | None:
     """Ruff-style: how many remaining violations a (re)run with fixes would repair."""
-    from .registry import RULES_BY_ID  # local: the registry imports every rule
+    from ..registry import RULES_BY_ID  # local: the registry imports every rule
 
     fixable = [v for v in violations if v.fixable]
     unsafe = sum(1 for v in fixable if RULES_BY_ID[v.rule].fix_safety == "unsafe")
@@ -248,5 +248,5 @@ def render_text(
 
 @cache
 def report_schema() -> dict[str, Any]:
-    text = resources.files("publisher_check").joinpath("schemas/report.schema.json").read_text(encoding="utf-8")
+    text = resources.files(__package__).joinpath("schemas/report.schema.json").read_text(encoding="utf-8")
     return json.loads(text)

@@ -14,7 +14,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from .plan import (
+from ..skill.plan import (
     DESTINATIONS,
     FRAMEWORKS,
     RELIABILITIES,
@@ -26,7 +26,7 @@ from .plan import (
     reliability_answer,
     render_text,
 )
-from .scaffold import ScaffoldError, scaffold
+from ..skill.scaffold import ScaffoldError, scaffold
 
 F = TypeVar("F", bound=Callable[..., Any])
 
