@@ -3,7 +3,9 @@
 What it checks: every dataclass (``@dataclass``, ``@dataclasses.dataclass``, attrs
 ``@attr.s``/``@define``) in a module that holds publisher parts, and every one such a
 module imports from the project, is frozen (``frozen=True``, or attrs ``@frozen``).
-Reported at the decorator.
+Reported at the decorator. A client with no publish method taking a frozen model whose publish method
+puts the caller's own objects into the dict literal it hands on (``msg = {"traits": traits};
+self._enqueue(msg)``) is reported at that literal; a dict of copies is private and passes.
 
 Why it matters: an event object is shared between the caller's thread and the worker. If the
 caller mutates it after ``publish()``, the worker sends something nobody published — a
@@ -26,7 +28,7 @@ import libcst as cst
 
 from publisher_check.fixes.codemods import FixTarget, own_scope, set_keyword
 from publisher_check.ftypes import Finding, Severity, Violation
-from publisher_check.analysis.parts import model_classes, model_decorator
+from publisher_check.analysis.parts import dict_events, model_classes, model_decorator
 from publisher_check.analysis.project import Publisher
 from publisher_check.rule import Example, FixSafety, Rule
 
@@ -40,7 +42,8 @@ class FrozenModels(Rule):
     fix_safety: ClassVar[FixSafety] = "unsafe"
 
     def evaluate(self, publisher: Publisher) -> Iterator[Finding]:
-        for klass in model_classes(publisher):
+        models = model_classes(publisher)
+        for klass in models:
             decorator = model_decorator(klass)
             if decorator is None or decorator.keyword("frozen") == "True":
                 continue
@@ -50,6 +53,15 @@ class FrozenModels(Rule):
                 decorator.column,
                 f"data model {klass.fact.name} is mutable: declare it with frozen=True",
             )
+        for func, line, column, name in dict_events(publisher):
+            yield Finding(
+                func.module.path,
+                line,
+                column,
+                f"{func.fact.name}() puts the caller's objects into the plain dict {name} it queues: the caller and the"
+                " worker share them, so a later change by the caller alters what is sent (use a frozen dataclass)",
+            )
+            return
 
     def fix(self, violation: Violation, target: FixTarget) -> cst.Module | None:
         decorator = target.node_at(violation, cst.Decorator)
@@ -90,8 +102,38 @@ class FrozenModels(Rule):
                 ),
             }
         ),
+        Example.of(
+            """
+            import queue
+            from typing import Any
+
+            class Client:
+                def __init__(self) -> None:
+                    self._queue: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=100)
+
+                def track(self, name: str, properties: dict[str, Any] | None = None) -> None:
+                    properties = dict(properties or {})  # a copy: the caller keeps its own
+                    event = {"name": name, "properties": properties}
+                    self._queue.put_nowait(event)
+            """
+        ),
     )
     INVALID: ClassVar[tuple[Example, ...]] = (
+        Example.of(
+            """
+            import queue
+            from typing import Any
+
+            class Client:
+                def __init__(self) -> None:
+                    self._queue: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=100)
+
+                def track(self, name: str, properties: dict[str, Any] | None = None) -> None:
+                    properties = properties or {}
+                    event = {"name": name, "properties": properties}  # expect: PUB016
+                    self._queue.put_nowait(event)
+            """
+        ),
         Example.of(
             """
             import queue

@@ -5,6 +5,7 @@ Each analysis is computed once per run and memoised on the ``Publisher``.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -836,6 +837,72 @@ def model_classes(publisher: Publisher) -> list[Klass]:
             if imported is not None and model_decorator(imported) is not None:
                 found[imported.key] = imported
     return list(found.values())
+
+
+_MUTABLE_ANNOTATIONS = frozenset({"dict", "list", "Dict", "List", "MutableMapping", "MutableSequence", "set", "Set"})
+
+
+def _caller_objects(func: Func, node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """Parameters that hold the caller's own mutable object: annotated as a dict or list, or
+    rebound only as ``x = x or {}``; a rebinding to anything else (a copy) releases it."""
+    names = {p.name for p in func.fact.params if p.name not in ("self", "cls") and not p.star}
+    mutable = {p.name for p in func.fact.params if p.annotation and p.annotation.rsplit(".", 1)[-1] in _MUTABLE_ANNOTATIONS}
+    for statement in ast.walk(node):
+        if isinstance(statement, ast.Assign):
+            for target in statement.targets:
+                if isinstance(target, ast.Name) and target.id in names:
+                    value = statement.value
+                    keeps = isinstance(value, ast.BoolOp) and any(isinstance(v, ast.Name) and v.id == target.id for v in value.values)
+                    if keeps and any(isinstance(v, (ast.Dict, ast.List)) for v in value.values):
+                        mutable.add(target.id)  # "traits = traits or {}": a dict, and still the caller's
+                    elif not keeps:
+                        names.discard(target.id)
+    return names & mutable
+
+
+def _takes_frozen_model(publisher: Publisher, func: Func) -> bool:
+    for param in func.fact.params:
+        klass = publisher.project.find_class(param.annotation) if param.annotation and "." in param.annotation else None
+        decorator = model_decorator(klass) if klass is not None else None
+        if decorator is not None and decorator.keyword("frozen") == "True":
+            return True
+    return False
+
+
+@memo
+def dict_events(publisher: Publisher) -> list[tuple[Func, int, int, str]]:
+    """Publish methods that build a dict literal holding the caller's own objects (``"traits": traits``),
+    bind it to a name and hand that name on: caller and worker then share mutable state."""
+    project = publisher.project
+    found = []
+    for client in publisher.clients:
+        if any(_takes_frozen_model(publisher, func) for func in client.publish_methods):
+            continue  # a dict beside a typed, immutable path is the untyped convenience
+        for func in client.publish_methods:
+            module = project.syntax(func.module.path)
+            node = find_function(module, func.fact.line) if module is not None else None
+            if node is None:
+                continue
+            shared = _caller_objects(func, node)
+            built = {
+                target.id: statement.value
+                for statement in ast.walk(node)
+                if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Dict)
+                and any(isinstance(v, ast.Name) and v.id in shared for v in statement.value.values)
+                for target in statement.targets
+                if isinstance(target, ast.Name)
+            }
+            handed = {
+                arg.id
+                for call in ast.walk(node)
+                if isinstance(call, ast.Call)
+                for arg in [*call.args, *(k.value for k in call.keywords)]
+                if isinstance(arg, ast.Name) and arg.id in built
+            }
+            for name in sorted(handed, key=lambda n: built[n].lineno):
+                found.append((func, built[name].lineno, built[name].col_offset + 1, name))
+                break
+    return found
 
 
 # ---------------------------------------------------------------------------
