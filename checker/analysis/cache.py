@@ -24,7 +24,7 @@ from . import facts
 from ..fsutil import write_atomic
 from .parsing import Outcome
 
-CACHE_FORMAT = "5"  # bump when the facts' shape, or which files are errors, changes
+CACHE_FORMAT = "6"  # bump when the facts' shape, or which files are errors, changes
 
 _PATH_CLASSES = frozenset({"Path", "PosixPath", "WindowsPath", "PurePath", "PurePosixPath", "PureWindowsPath"})
 

@@ -84,6 +84,8 @@ class StatusCompareFact:
     subject: str
     line: int
     column: int
+    constant: str = ""  # "pkg.policy.RETRYABLE": an imported constant; the project resolves its value
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -815,6 +817,16 @@ class FactExtractor(cst.CSTVisitor):
             if isinstance(value, str):
                 self.frame.strings.add(value.lower())
 
+    def _imported_constant(self, node: cst.BaseExpression) -> str:
+        """``RETRYABLE`` imported from another project module (not HTTPStatus): its qualified name."""
+        name = dotted(node)
+        if name is None or name in self.constants or _int_value(node) is not None:
+            return ""
+        root = name.split(".", 1)[0]
+        if root not in self.imports or not name.split(".")[-1].isupper():
+            return ""
+        return self.qualify(name)
+
     def constant(self, node: cst.BaseExpression) -> cst.BaseExpression:
         """A name of a module or class constant stands for its value; anything else for itself."""
         name = dotted(node)
@@ -861,6 +873,12 @@ class FactExtractor(cst.CSTVisitor):
                         line, column = self.pos(element.value)
                         frame.status_compares.append(StatusCompareFact("class", family * 100, short(left.left), line, column))
                 return
+            imported = self._imported_constant(right)
+            if imported:
+                line, column = self.pos(right)
+                frame.status_compares.append(StatusCompareFact(op, 0, subject, line, column, imported))
+                return
+            right = self.constant(right) if isinstance(self.constant(right), cst.Call) else right
             if isinstance(right, cst.Call) and dotted(right.func) == "range":
                 bounds = [_int_value(a.value) for a in right.args]
                 if len(bounds) >= 2 and all(_is_status_literal(b) or b == 600 for b in bounds[:2]):
@@ -882,6 +900,11 @@ class FactExtractor(cst.CSTVisitor):
                     line, column = self.pos(literal)
                     frame.status_compares.append(StatusCompareFact("class", value * 100, short(other.left), line, column))
                     return
+            imported = self._imported_constant(literal)
+            if imported and any(word in short(other).lower() for word in _STATUS_WORDS):
+                line, column = self.pos(literal)
+                frame.status_compares.append(StatusCompareFact(_FLIP.get(op, op) if flip else op, 0, short(other), line, column, imported))
+                return
             value = _int_value(self.constant(literal))
             if not _is_status_literal(value) and value != 600:
                 continue
@@ -914,6 +937,8 @@ def _constant_value(value: cst.BaseExpression) -> cst.BaseExpression | None:
     if isinstance(value, cst.Call) and dotted(value.func) in _COLLECTION_CALLS and len(value.args) == 1:
         value = value.args[0].value
     if isinstance(value, (cst.Tuple, cst.List, cst.Set)) or _int_value(value) is not None:
+        return value
+    if isinstance(value, cst.Call) and dotted(value.func) == "range":
         return value
     return None
 

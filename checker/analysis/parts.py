@@ -600,7 +600,7 @@ def classification(publisher: Publisher) -> Classification:
     for func in delivery_functions(publisher):
         has_status = bool(func.fact.status_compares)
         if has_status:
-            compares.extend((func, c) for c in func.fact.status_compares)
+            compares.extend((func, e) for c in func.fact.status_compares for e in publisher.project.expand_compare(c))
         sends = any(publisher.project.is_http_call(func, call) for call in func.fact.calls)
         if "ok" in func.fact.attributes and ("status_code" in func.fact.attributes or has_status or sends):
             uses_ok = True
@@ -722,10 +722,19 @@ def callback_calls(publisher: Publisher) -> list[CallbackCall]:
     return found
 
 
+_CALLABLE_TYPES = frozenset({"typing.Callable", "collections.abc.Callable", "Callable"})
+_HOOK_WORDS = ("hook", "callback", "handler", "listener", "notify", "on_")
+
+
 @memo
 def has_error_callback(publisher: Publisher) -> bool:
+    """Any user hook the client accepts: an error-named parameter or attribute, or a parameter
+    typed ``Callable`` with a hook-like name (``problem_hook``) — whatever it is called, the
+    client has one, so "no error callback" would be a false finding."""
     for func in publisher.functions():
         if any(is_callback_name(p.name) for p in func.fact.params):
+            return True
+        if any(p.annotation in _CALLABLE_TYPES and any(w in p.name.lower() for w in _HOOK_WORDS) for p in func.fact.params):
             return True
         if any(is_callback_name(a.target.split(".")[-1]) for a in func.fact.attr_assigns if a.target.startswith("self.")):
             return True
@@ -745,6 +754,9 @@ def untimed_callback_waits(publisher: Publisher) -> list[tuple[Func, CallFact]]:
         for call in func.fact.calls:
             target_text = call.keyword("target") if call.method == "Thread" else (call.args[0] if call.method == "submit" and call.args else None)
             if not target_text or not call.assigned_to:
+                continue
+            if is_callback_name(target_text.rsplit(".", 1)[-1]):
+                spawned.add(call.assigned_to)  # submit(self._error_callback, …): the user's callback itself
                 continue
             referenced = project.reference(func, target_text)
             if referenced is None:

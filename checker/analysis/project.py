@@ -10,13 +10,13 @@ from __future__ import annotations
 import ast
 import fnmatch
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
 from ..config import Config
 from .evaluate import module_constants
-from .facts import CallFact, ClassFact, FunctionFact, ModuleFacts
+from .facts import CallFact, ClassFact, FunctionFact, ModuleFacts, StatusCompareFact
 
 T = TypeVar("T")
 
@@ -180,10 +180,43 @@ class Project:
                 self._syntax[path] = None
         return self._syntax[path]
 
-    def constants(self, path: Path, module: ast.Module) -> dict[str, object]:
+    def _own_constants(self, path: Path, module: ast.Module) -> dict[str, object]:
         if path not in self._constants:
             self._constants[path] = module_constants(module)
         return self._constants[path]
+
+    def constant_value(self, qualified: str) -> object | None:
+        """The value of a constant defined in another project module (``pkg.policy.RETRYABLE``)."""
+        module_name, _, name = qualified.rpartition(".")
+        facts = self.module(module_name) if module_name else None
+        module = self.syntax(facts.path) if facts is not None else None
+        if facts is None or module is None:
+            return None
+        return self._own_constants(facts.path, module).get(name)
+
+    def constants(self, path: Path, module: ast.Module) -> dict[str, object]:
+        """A module's constants for the evaluator, with the upper-case names it imports from the project."""
+        merged = dict(self._own_constants(path, module))
+        facts = self._by_path.get(path)
+        for local, qualified in facts.imports if facts is not None else ():
+            if local.isupper() and local not in merged:
+                value = self.constant_value(qualified)
+                if value is not None:
+                    merged[local] = value
+        return merged
+
+    def expand_compare(self, compare: StatusCompareFact) -> list[StatusCompareFact]:
+        """A comparison with an imported constant, as comparisons with the values it holds."""
+        if not compare.constant:
+            return [compare]
+        value = self.constant_value(compare.constant)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return [replace(compare, value=int(value), constant="")]
+        if isinstance(value, range) and compare.op == "in":
+            return [replace(compare, op=">=", value=value.start, constant=""), replace(compare, op="<", value=value.stop, constant="")]
+        if isinstance(value, (tuple, frozenset)):
+            return [replace(compare, value=int(v), constant="") for v in value if isinstance(v, int) and 100 <= v <= 599]
+        return []
 
     def add(self, facts: ModuleFacts) -> None:
         self.modules[facts.module] = facts

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..analysis.evaluate import REPRESENTATIVE_STATUSES, Raised
+from ..analysis.evaluate import Raised
 from ..analysis.parts import (
     buffer_of,
     client_method,
@@ -68,7 +68,7 @@ def _action(answer: object, answers: dict[int, object]) -> str:
         if answer == answers[200]:
             return "success"
         if answer == answers[400]:
-            return "drop"
+            return "drop" if answers[400] != answers[503] else "failure"
         if answer == answers[429]:
             return "rate-limit"
         return "unknown"
@@ -76,24 +76,18 @@ def _action(answer: object, answers: dict[int, object]) -> str:
 
 
 def _delivery(publisher: Publisher, root: Path | None) -> Model:
-    tables = status_tables(publisher)
-    helpers = [_func(t.func, root) for t in tables]
-    rows = []
-    for status in REPRESENTATIVE_STATUSES:
-        decided = [(t, t.answers[status]) for t in tables]
-        if not decided:
-            rows.append({"status": status, "action": "unknown", "answer": None, "decided_by": None})
-            continue
-        table, answer = decided[0]
-        rows.append(
-            {
-                "status": status,
-                "action": _action(answer, table.answers),
-                "answer": _answer_text(answer),
-                "decided_by": _where(table.func.module.path, table.func.fact.line, root),
-            }
-        )
-    return {"helpers": helpers, "retry_after_read": reads_retry_after(publisher), "table": rows}
+    """One evaluated table per status helper on the delivery path; none means "unknown"."""
+    tables = [
+        {
+            "helper": _func(table.func, root),
+            "rows": [
+                {"status": status, "action": _action(answer, table.answers), "answer": _answer_text(answer)}
+                for status, answer in sorted(table.answers.items())
+            ],
+        }
+        for table in status_tables(publisher)
+    ]
+    return {"retry_after_read": reads_retry_after(publisher), "tables": tables}
 
 
 def describe(publishers: list[Publisher], root: Path | None = None) -> Model:
@@ -167,14 +161,14 @@ def render_text(model: Model) -> str:
         lines.append(f"  retries:      {retry or 'none found'}")
         delivery = client["delivery"]
         lines.append(f"  Retry-After:  {'read' if delivery['retry_after_read'] else 'never read'}")
-        if delivery["helpers"]:
-            lines.append(f"  delivery table (from {_list(delivery['helpers'], 'name')}):")
+        for table in delivery["tables"]:
+            lines.append(f"  delivery table of {table['helper']['name']} ({table['helper']['at']}):")
             by_action: dict[str, list[str]] = {}
-            for row in delivery["table"]:
+            for row in table["rows"]:
                 by_action.setdefault(row["action"], []).append(f"{row['status']}→{row['answer']}")
             for action, statuses in by_action.items():
-                lines.append(f"    {action:10} {' '.join(statuses)}")
-        else:
+                lines.append(f"    {action:11} {' '.join(statuses)}")
+        if not delivery["tables"]:
             lines.append("  delivery table: unknown (no status helper on the delivery path could be evaluated)")
         life = client["lifecycle"]
         lines.append(f"  flush:        {_list(life['flush'], 'name')}")
