@@ -1,10 +1,15 @@
 """PUB009 — permanent 4xx failures are dropped at once.
 
 What it checks: when deliveries are retried, client errors (4xx other than 429 and 409)
-are told apart and not retried: the classifier has a 4xx range test (``400 <= s < 500``,
-``s >= 400`` after the retryable cases, ``s // 100 == 4``), or urllib3's ``Retry`` limits
-retries to a ``status_forcelist``. Reported at the status classifier, or at the sending
-function when every failure is retried alike.
+are told apart and not retried. First by evaluation: every status helper on the delivery
+path (a classifier returning labels, a ``is_retryable(status)`` predicate, a giveup
+function) is run for each representative status; a helper that answers for 408, 410 or
+another client error as it answers for a 503 is reported, naming the codes. A urllib3
+``Retry`` whose ``status_forcelist`` lists such a code is reported at the ``Retry(...)``.
+Otherwise the classifier must have a 4xx range test (``400 <= s < 500``, ``s >= 400``
+after the retryable cases, ``s // 100 == 4``). Reported at the status helper, or at the
+sending function when every failure is retried alike. Nothing is reported where the
+evaluation cannot decide.
 
 Why it matters: a 400 or 401 will fail the same way every time. Retrying it burns the
 retry budget, delays the events behind it, and hides a bug or a bad credential that an
@@ -19,7 +24,7 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from publisher_check.ftypes import Finding, Severity
-from publisher_check.analysis.parts import CLIENT_ERRORS, classification, retries, send_functions, status_tables
+from publisher_check.analysis.parts import CLIENT_ERRORS, classification, forcelisted_client_errors, retries, send_functions, status_tables
 from publisher_check.analysis.project import Publisher
 from publisher_check.rule import Example, Rule
 from publisher_check.rules._delivery_examples import COMPLIANT_DELIVERY, delivery_example
@@ -35,8 +40,14 @@ class PermanentClientErrors(Rule):
         found = retries(publisher)
         if not found:
             return
-        if any(r.kind == "urllib3" for r in found):
-            return
+        for retry in found:
+            if retry.kind != "urllib3":
+                continue
+            listed = forcelisted_client_errors(retry)
+            if listed:
+                codes = ", ".join(map(str, listed))
+                yield Finding(retry.func.module.path, retry.line, retry.column, f"urllib3 Retry retries {codes}: status_forcelist lists client errors")
+                return
         tables = [t for t in status_tables(publisher) if t.separates_client_errors]
         for table in tables:
             retried = table.same_as(503, CLIENT_ERRORS)
@@ -47,8 +58,8 @@ class PermanentClientErrors(Rule):
                     table.func, f"{codes} {'is' if len(retried) == 1 else 'are'} retried: {name}() answers for them as for a 503"
                 )
                 return
-        if tables:
-            return  # a helper on the delivery path tells every 4xx apart from the retried 5xx
+        if tables or any(r.kind == "urllib3" for r in found):
+            return  # a helper tells every 4xx apart from the retried 5xx, or urllib3's status_forcelist decides
         result = classification(publisher)
         if result.handles_4xx:
             return
@@ -65,6 +76,24 @@ class PermanentClientErrors(Rule):
         delivery_example(COMPLIANT_DELIVERY),
         delivery_example(
             '''
+            @staticmethod
+            def _outcome(status: int) -> str:
+                if 200 <= status < 400:
+                    return "delivered"
+                if status == 429 or status == 409 or status >= 500:
+                    return "retry"
+                return "permanent_failure"
+
+            def _deliver(self, event: dict) -> None:
+                for attempt in range(5):
+                    response = self._session.post(self._url, json=event, timeout=10)
+                    if self._outcome(response.status_code) != "retry":
+                        return
+                    time.sleep(float(response.headers.get("Retry-After", 2 ** attempt)))
+            '''
+        ),
+        delivery_example(
+            '''
             def _deliver(self, event: dict) -> None:
                 for attempt in range(5):
                     response = self._session.post(self._url, json=event, timeout=10)
@@ -77,6 +106,23 @@ class PermanentClientErrors(Rule):
         ),
     )
     INVALID: ClassVar[tuple[Example, ...]] = (
+        delivery_example(
+            '''
+            @staticmethod
+            def _retryable(status: int) -> bool:  # expect: PUB009
+                if 400 <= status < 500:
+                    return status in (408, 410, 429)
+                return status >= 500
+
+            def _deliver(self, event: dict) -> None:
+                for attempt in range(5):
+                    response = self._session.post(self._url, json=event, timeout=10)
+                    if response.ok or not self._retryable(response.status_code):
+                        return
+                    delay = float(response.headers.get("Retry-After", 2 ** attempt))
+                    time.sleep(delay)
+            '''
+        ),
         delivery_example(
             '''
             def _deliver(self, event: dict) -> None:  # expect: PUB009

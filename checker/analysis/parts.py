@@ -553,6 +553,12 @@ class Classification:
         return next(((f, c) for f, c in self.compares if c.value == code), None)
 
 
+def forcelisted_client_errors(retry: Retry) -> list[int]:
+    """Client errors (other than 409/429) in the ``status_forcelist`` of a urllib3 ``Retry(...)``."""
+    listed = {c.value for c in retry.func.fact.status_compares if c.subject == "status_forcelist" and c.line >= retry.line}
+    return sorted(code for code in listed if 400 <= code < 500 and code not in (409, 429))
+
+
 @memo
 def delivery_functions(publisher: Publisher) -> list[Func]:
     """Functions on the delivery path: senders, retry loops, their callers and helpers.
