@@ -70,7 +70,7 @@ class QueueFullRaises(Rule):
             if call.method not in ("put", "put_nowait"):
                 continue
             for handler in site.handlers:
-                catches_full = any(name.endswith("Full") for name in handler.caught)
+                catches_full = any(name.endswith(("Full", "FullError")) for name in handler.caught)  # a vendored queue's FullError too
                 broad = any(name in _BROAD for name in handler.caught)
                 if (catches_full or broad) and not handler.reraises:
                     what = "queue.Full" if catches_full else f"except {handler.caught[0]} (which includes queue.Full)"

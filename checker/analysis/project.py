@@ -549,6 +549,8 @@ class Project:
         for method in self.methods(klass).values():
             if method.key == func.key or method.key in same_thread:
                 continue
+            if method.fact.name in ("__enter__", "__exit__", "__aenter__", "__aexit__"):
+                continue  # a context manager's exit pops on the caller's own thread (a memo stack)
             if any(c.receiver == receiver and c.method in DRAINING_METHODS for c in method.fact.calls):
                 return True
             if method.fact.name != "__init__" and any(a.target == receiver for a in method.fact.attr_assigns):
