@@ -3,8 +3,12 @@
 What it checks: the functions on the delivery path that compare status codes, taken
 together, cover the recipe's table: every 2xx–3xx is success (a range test, ``response.ok``
 or ``raise_for_status()``, not ``== 200`` alone), 429 is singled out (rate limit), 5xx and
-409 are retryable. Reported at the classifier's ``def`` with what is missing; a send whose
-status is never examined is reported at the sending function.
+409 are retryable. Where the hand-written retry loop can be evaluated (run once per
+representative status after its send, following its ``if`` chain, the helpers it calls and
+``continue``/``return``/``raise``), the loop's course decides 409, 429 and 5xx and the
+finding names the codes it stops for; otherwise the comparisons are read as written. Reported
+at the classifier's ``def`` with what is missing; a send whose status is never examined is
+reported at the sending function.
 
 Why it matters: treating 202 or 204 as failure re-sends accepted events forever; treating
 409 as permanent loses events a server asked to retry; not singling out 429 ignores the
@@ -19,10 +23,18 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from publisher_check.ftypes import Finding, Severity
-from publisher_check.analysis.parts import classification, send_functions
+from publisher_check.analysis.evaluate import RETRY
+from publisher_check.analysis.parts import CLIENT_ERRORS, Classification, classification, loop_tables, send_functions
 from publisher_check.analysis.project import Publisher
 from publisher_check.rule import Example, Rule
 from publisher_check.rules._delivery_examples import COMPLIANT_DELIVERY, delivery_example
+
+
+def _success_gap(result: Classification) -> str:
+    codes = sorted(result.success_codes)
+    if codes:
+        return f"only {', '.join(map(str, codes))} counted as success (every 2xx-3xx is success)"
+    return "no success range (2xx-3xx)"
 
 
 class StatusClassification(Rule):
@@ -43,12 +55,29 @@ class StatusClassification(Rule):
                 )
             return
         missing = []
+        loops = [t for t in loop_tables(publisher) if t.sane]
+        if loops:
+            # The retry loop was run for each status: its course decides 409, 429 and 5xx.
+            loop = loops[0]
+            not_retried = [s for s in (409, 429, 500, 501, 502, 503, 504) if loop.actions[s] != RETRY]
+            if not_retried:
+                codes = ", ".join(map(str, not_retried))
+                missing.append(f"{codes} not retried (the loop sending on line {loop.retry.send_line} stops for them)")
+            retried = loop.retried(CLIENT_ERRORS)
+            if retried:
+                missing.append(f"client errors {', '.join(map(str, retried))} retried like server errors")
+            if not result.success_range:
+                missing.append(_success_gap(result))
+            resent = loop.retried((201, 204, 301, 302, 304))
+            if resent:
+                missing.append(f"{', '.join(map(str, resent))} retried as failures")
+            if not result.has(429):
+                missing.append("429 not singled out as rate limiting")
+            if missing:
+                yield self.at_function(primary, "status classification incomplete: " + "; ".join(missing))
+            return
         if not result.success_range:
-            codes = sorted(result.success_codes)
-            if codes:
-                missing.append(f"only {', '.join(map(str, codes))} counted as success (every 2xx-3xx is success)")
-            else:
-                missing.append("no success range (2xx-3xx)")
+            missing.append(_success_gap(result))
         if not result.has(429):
             missing.append("429 not singled out as rate limiting")
         if not result.handles_5xx:

@@ -4,7 +4,10 @@ What it checks: when deliveries are retried, client errors (4xx other than 429 a
 are told apart and not retried. First by evaluation: every status helper on the delivery
 path (a classifier returning labels, a ``is_retryable(status)`` predicate, a giveup
 function) is run for each representative status; a helper that answers for 408, 410 or
-another client error as it answers for a 503 is reported, naming the codes. A urllib3
+another client error as it answers for a 503 is reported, naming the codes; so is a
+hand-written retry loop that, run once per status after its send, goes round again for
+such a code (its ``if``/``elif`` chain, ``continue``, ``return``, ``raise`` and the helpers
+it calls are followed; a loop the statuses do not decide is left alone). A urllib3
 ``Retry`` whose ``status_forcelist`` lists such a code is reported at the ``Retry(...)``.
 Otherwise the classifier must have a 4xx range test (``400 <= s < 500``, ``s >= 400``
 after the retryable cases, ``s // 100 == 4``). Reported at the status helper, or at the
@@ -24,7 +27,7 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from publisher_check.ftypes import Finding, Severity
-from publisher_check.analysis.parts import CLIENT_ERRORS, classification, forcelisted_client_errors, retries, send_functions, status_tables
+from publisher_check.analysis.parts import CLIENT_ERRORS, classification, forcelisted_client_errors, loop_tables, retries, send_functions, status_tables
 from publisher_check.analysis.project import Publisher
 from publisher_check.rule import Example, Rule
 from publisher_check.rules._delivery_examples import COMPLIANT_DELIVERY, delivery_example
@@ -58,7 +61,17 @@ class PermanentClientErrors(Rule):
                     table.func, f"{codes} {'is' if len(retried) == 1 else 'are'} retried: {name}() answers for them as for a 503"
                 )
                 return
-        if tables or any(r.kind == "urllib3" for r in found):
+        loops = [t for t in loop_tables(publisher) if t.sane]
+        for loop in loops:
+            retried = loop.retried(CLIENT_ERRORS)
+            if retried:
+                codes = ", ".join(map(str, retried))
+                yield self.at_function(
+                    loop.retry.func,
+                    f"{codes} {'is' if len(retried) == 1 else 'are'} retried: the loop sending on line {loop.retry.send_line} goes round again for them",
+                )
+                return
+        if tables or loops or any(r.kind == "urllib3" for r in found):
             return  # a helper tells every 4xx apart from the retried 5xx, or urllib3's status_forcelist decides
         result = classification(publisher)
         if result.handles_4xx:

@@ -1,7 +1,8 @@
 """PUB011 — the client is a context manager.
 
 What it checks: the client class (or a project base class) defines both ``__enter__`` and
-``__exit__``. Reported at the client class.
+``__exit__``. Reported at the client class. A ``logging.Handler`` subclass is not asked: the logging module drives its lifecycle
+(``logging.shutdown`` flushes and closes every handler at exit).
 
 Why it matters: ``with Client(...) as client:`` guarantees flush and close on every exit
 path, exceptions included — the most common way events get lost is a script that ends
@@ -23,7 +24,7 @@ import libcst as cst
 
 from publisher_check.fixes.codemods import FixTarget, blank_line_before, body_statements, callable_without_arguments, with_body
 from publisher_check.ftypes import Finding, Severity, Violation
-from publisher_check.analysis.project import Publisher, matches
+from publisher_check.analysis.project import Publisher, is_logging_handler, matches
 from publisher_check.rule import Example, Rule
 
 _MISSING = re.compile(r"not a context manager: (.+) missing")
@@ -38,6 +39,8 @@ class ContextManager(Rule):
 
     def evaluate(self, publisher: Publisher) -> Iterator[Finding]:
         for client in publisher.clients:
+            if is_logging_handler(publisher.project, client.klass):
+                continue  # logging.shutdown() flushes and closes it; nobody writes "with handler:"
             methods = publisher.project.methods(client.klass)
             missing = [name for name in ("__enter__", "__exit__") if name not in methods]
             if missing:

@@ -3,7 +3,8 @@
 What it checks: a builder exists for the client (a class named ``*Builder``, or a class
 whose ``build()`` constructs the client) and each of its public setters returns ``self``
 on every path. A setter that returns nothing or something else is reported at its
-``def``; a client with no builder at all is reported at the client class.
+``def``; a client with no builder at all is reported at the client class. A ``logging.Handler`` subclass without a builder is not reported: logging configuration
+(``dictConfig``, ``fileConfig``) builds it.
 
 Why it matters: a fluent builder keeps a client's many settings readable
 (``Client.builder().endpoint(url).retry(max_attempts=3).build()``) and validates them all
@@ -28,7 +29,7 @@ from publisher_check.fixes.codemods import FixTarget, body_statements, is_litera
 from publisher_check.analysis.facts import dotted
 from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.analysis.parts import builders, is_fluent_return, is_setter
-from publisher_check.analysis.project import Publisher
+from publisher_check.analysis.project import Publisher, is_logging_handler
 from publisher_check.rule import Example, Rule
 
 
@@ -72,6 +73,8 @@ class FluentBuilder(Rule):
         found = builders(publisher)
         if not found:
             for client in publisher.clients:
+                if is_logging_handler(publisher.project, client.klass):
+                    continue  # built by logging configuration (dictConfig, fileConfig), not by user code
                 yield self.at_client(
                     client, f"no builder found for {client.name} (looked for a *Builder class or a class whose build() makes the client)"
                 )

@@ -298,3 +298,198 @@ def find_function(module: ast.Module, line: int) -> ast.FunctionDef | ast.AsyncF
             if first == line or (node.decorator_list and node.decorator_list[0].lineno <= line <= first):
                 return node
     return None
+
+
+# ---------------------------------------------------------------------------
+# The retry loop: what one pass of its body does after the send, for each status
+
+RETRY: Final = "retry"  # the loop goes round again: the request is sent once more
+LEAVE: Final = "leave"  # return/break: delivered, or given up — either way, not retried
+RAISE: Final = "raise"  # the failure goes to the caller (or to a retry decorator around it)
+
+
+class _Next(Exception):
+    """``continue``, or the end of the loop body: another attempt."""
+
+
+class _Leave(Exception):
+    def __init__(self, how: str) -> None:
+        self.how = how
+
+
+# The function a call names, with the constants and class names of the module defining it.
+Definition = tuple[ast.FunctionDef | ast.AsyncFunctionDef, Mapping[str, object], set[str]]
+Lookup = Callable[[ast.Call], Definition | None]
+
+
+class _LoopScope(_Scope):
+    """A scope that can also call the module's status helpers (``label = outcome_for(status)``)."""
+
+    def __init__(self, constants: Mapping[str, object], classes: set[str], local: dict[str, object], lookup: Lookup) -> None:
+        super().__init__(constants, classes, local)
+        self.lookup = lookup
+
+    def _call(self, node: ast.Call) -> object:
+        try:
+            return super()._call(node)
+        except Undecided:
+            found = self.lookup(node)
+            if found is None or not node.args:
+                raise
+            helper, constants, classes = found
+            return answer(helper, self.value(node.args[0]), constants, classes)
+
+    def may_raise(self, node: ast.Call) -> bool:
+        """A call for its effect that may end the pass by raising (a ``_give_up()`` helper), or
+        ``raise_for_status()`` on an error status."""
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "raise_for_status":
+            holder = self.local.get(node.func.value.id) if isinstance(node.func.value, ast.Name) else None
+            return not isinstance(holder, Carrier) or holder.status >= 400
+        found = self.lookup(node)
+        return found is not None and any(isinstance(n, ast.Raise) for n in ast.walk(found[0]))
+
+
+def _loop_body(body: list[ast.stmt], scope: _LoopScope) -> None:
+    """Runs a block of the loop body; raises _Next, _Leave, or Undecided."""
+    for statement in body:
+        if isinstance(statement, ast.Continue):
+            raise _Next
+        if isinstance(statement, (ast.Return, ast.Break)):
+            raise _Leave(LEAVE)
+        if isinstance(statement, ast.Raise):
+            raise _Leave(RAISE)
+        if isinstance(statement, ast.If):
+            try:
+                test = scope.value(statement.test)
+            except Undecided:
+                _both_branches(statement, scope)  # the same outcome either way, or Undecided
+                continue
+            _loop_body(statement.body if test else statement.orelse, scope)
+        elif isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            _bind(statement, scope)
+        elif isinstance(statement, (ast.With, ast.AsyncWith)):
+            _loop_body(statement.body, scope)
+        elif isinstance(statement, ast.Try) and not statement.finalbody:
+            _loop_body(statement.body + statement.orelse, scope)  # the send succeeded: no handler runs
+        elif isinstance(statement, (ast.For, ast.AsyncFor, ast.While)) and not any(
+            isinstance(n, (ast.Return, ast.Raise, ast.Break, ast.Continue, ast.Yield)) for n in ast.walk(statement)
+        ):
+            continue  # an inner loop for its effect (notifying listeners) does not change the course
+        elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call) and scope.may_raise(statement.value):
+            raise Undecided("a call that may raise")
+        elif isinstance(statement, (ast.Expr, ast.Pass, ast.Assert, ast.Delete, ast.Global, ast.Nonlocal)):
+            continue  # a call for its effect (a log line, a sleep) does not change the course
+        else:
+            raise Undecided(type(statement).__name__)
+
+
+def _both_branches(statement: ast.If, scope: _LoopScope) -> None:
+    """An ``if`` the evaluator cannot decide. When its test reads nothing derived from the
+    response (``if attempt == last or self._stop.wait(delay): break``), the status does not
+    decide it either: the pass can go on, so the branch that goes on is followed. A test that
+    reads the response or a value computed from it stays undecided."""
+    read = {n.id for n in ast.walk(statement.test) if isinstance(n, ast.Name)}
+    if read & set(scope.local):
+        raise Undecided("a branch on the status that could not be evaluated")
+    outcomes = set()
+    for branch in (statement.body, statement.orelse):
+        try:
+            _loop_body(branch, _LoopScope(scope.constants, scope.classes, dict(scope.local), scope.lookup))
+            outcomes.add("fall")
+        except _Next:
+            outcomes.add(RETRY)
+        except _Leave as leave:
+            outcomes.add(leave.how)
+    if "fall" in outcomes:
+        return
+    if RETRY in outcomes:
+        raise _Next
+    if len(outcomes) == 1:
+        raise _Leave(outcomes.pop())
+    raise Undecided("branches that end differently")
+
+
+def _bind(statement: ast.Assign | ast.AnnAssign | ast.AugAssign, scope: _LoopScope) -> None:
+    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+    names = [t.id for t in targets if isinstance(t, ast.Name)]
+    if isinstance(statement, ast.AugAssign) or statement.value is None or len(names) != len(targets):
+        for name in names:
+            scope.local.pop(name, None)
+        return
+    try:
+        value = scope.value(statement.value)
+    except Undecided:
+        for name in names:
+            scope.local.pop(name, None)
+        return
+    for name in names:
+        scope.local[name] = value
+
+
+def _path_to(body: list[ast.stmt], line: int) -> list[tuple[list[ast.stmt], int]] | None:
+    """The blocks and statement indexes leading from ``body`` to the statement on ``line``."""
+    for index, statement in enumerate(body):
+        end = getattr(statement, "end_lineno", statement.lineno) or statement.lineno
+        if not statement.lineno <= line <= end:
+            continue
+        if isinstance(statement, (ast.Try, ast.With, ast.AsyncWith, ast.If)) and statement.lineno != line:
+            blocks = [statement.body] + ([statement.orelse] if isinstance(statement, (ast.Try, ast.If)) else [])
+            for block in blocks:
+                inner = _path_to(block, line)
+                if inner is not None:
+                    return [(body, index), *inner]
+            return None
+        return [(body, index)]
+    return None
+
+
+def loop_table(
+    function: ast.FunctionDef | ast.AsyncFunctionDef,
+    send_line: int,
+    constants: Mapping[str, object],
+    classes: set[str],
+    lookup: Lookup,
+) -> dict[int, str] | None:
+    """status → RETRY / LEAVE / RAISE for one pass of the retry loop after the send on ``send_line``.
+
+    The response the send returns is bound to an object carrying the status; the rest of the
+    pass is run statement by statement. None when the loop or any status is undecided.
+    """
+    loop = next(
+        (
+            node
+            for node in ast.walk(function)
+            if isinstance(node, (ast.For, ast.While, ast.AsyncFor))
+            and node.lineno <= send_line <= (node.end_lineno or node.lineno)
+            and not any(
+                isinstance(inner, (ast.For, ast.While, ast.AsyncFor)) and inner is not node
+                and inner.lineno <= send_line <= (inner.end_lineno or inner.lineno)
+                for inner in ast.walk(node)
+            )
+        ),
+        None,
+    )
+    path = _path_to(loop.body, send_line) if loop is not None else None
+    if not path:
+        return None
+    block, index = path[-1]
+    send = block[index]
+    if not (isinstance(send, ast.Assign) and len(send.targets) == 1 and isinstance(send.targets[0], ast.Name)):
+        return None
+    response = send.targets[0].id
+    table: dict[int, str] = {}
+    for status in REPRESENTATIVE_STATUSES:
+        scope = _LoopScope(constants, classes, {response: Carrier(status)}, lookup)
+        try:
+            # the rest of the send's block, then the rest of each enclosing block, outwards
+            for depth in range(len(path) - 1, -1, -1):
+                enclosing, at = path[depth]
+                _loop_body(enclosing[at + 1 :], scope)
+            table[status] = RETRY
+        except _Next:
+            table[status] = RETRY
+        except _Leave as leave:
+            table[status] = leave.how
+        except (Undecided, RecursionError):
+            return None
+    return table

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from .evaluate import find_function, status_table
+from .evaluate import RETRY, Definition, find_function, loop_table, status_table
 from .facts import AttrAssignFact, CallFact, DecoratorFact, ExceptFact, ModuleFacts, StatusCompareFact
 from .project import (
     APPEND_METHODS,
@@ -26,6 +26,7 @@ from .project import (
     Func,
     Hop,
     Klass,
+    Project,
     Publisher,
     is_callback_name,
     matches,
@@ -405,6 +406,7 @@ class Retry:
     column: int
     exponential: bool
     respects_retry_after: bool = False
+    send_line: int = 0  # for a loop: the first send in it
 
 
 def _reaches(publisher: Publisher, func: Func, predicate: Callable[[Func, CallFact], bool], depth: int) -> bool:
@@ -485,7 +487,7 @@ def retries(publisher: Publisher) -> list[Retry]:
         waits = [w for w in waits if w.line > first_send or _names_a_delay(w) or func.fact.has_exponential_math]
         if waits:
             wait = waits[0]
-            found.append(Retry("loop", func, wait.line, wait.column, _exponential_near(publisher, func)))
+            found.append(Retry("loop", func, wait.line, wait.column, _exponential_near(publisher, func), send_line=first_send))
     return found
 
 
@@ -658,6 +660,55 @@ def status_tables(publisher: Publisher) -> list[StatusTable]:
         answers = status_table(node, project.constants(func.module.path, module), classes)
         if answers is not None and len(set(map(repr, answers.values()))) > 1:
             tables.append(StatusTable(func, answers))
+    return tables
+
+
+@dataclass(frozen=True, slots=True)
+class LoopTable:
+    """A retry loop evaluated for each representative status: retry, leave or raise."""
+
+    retry: Retry
+    actions: dict[int, str]
+
+    @property
+    def sane(self) -> bool:
+        """It retries a 503 and stops on a 200: the loop's answers mean what they say."""
+        return self.actions[503] == RETRY and self.actions[200] != RETRY
+
+    def retried(self, statuses: tuple[int, ...]) -> list[int]:
+        return [s for s in statuses if self.actions[s] == RETRY]
+
+
+def _definition(project: Project, func: Func, text: str) -> Definition | None:
+    target = project.reference(func, text)
+    module = project.syntax(target.module.path) if target is not None else None
+    node = find_function(module, target.fact.line) if target is not None and module is not None else None
+    if target is None or module is None or node is None:
+        return None
+    return node, project.constants(target.module.path, module), {c.name for c in target.module.classes}
+
+
+@memo
+def loop_tables(publisher: Publisher) -> list[LoopTable]:
+    """Every hand-written retry loop whose course the evaluator decides for all statuses."""
+    project = publisher.project
+    tables = []
+    for retry in retries(publisher):
+        if retry.kind != "loop" or not retry.send_line:
+            continue
+        module = project.syntax(retry.func.module.path)
+        node = find_function(module, retry.func.fact.line) if module is not None else None
+        if module is None or node is None:
+            continue
+
+        def lookup(call: ast.Call, func: Func = retry.func) -> Definition | None:
+            text = ast.unparse(call.func)
+            return _definition(project, func, text) if text.replace(".", "").replace("_", "").isalnum() else None
+
+        classes = {c.name for c in retry.func.module.classes}
+        actions = loop_table(node, retry.send_line, project.constants(retry.func.module.path, module), classes, lookup)
+        if actions is not None:
+            tables.append(LoopTable(retry, actions))
     return tables
 
 

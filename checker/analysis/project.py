@@ -706,6 +706,12 @@ def _class_uses_concurrency_or_http(project: Project, klass: Klass) -> bool:
     return False
 
 
+def is_logging_handler(project: Project, klass: Klass) -> bool:
+    """A ``logging.Handler`` subclass: the logging module builds it (``dictConfig``) and drives its
+    lifecycle (``logging.shutdown`` flushes and closes every handler at exit)."""
+    return any(name.startswith("logging.") and name.endswith("Handler") for name in project.all_base_names(klass))
+
+
 TEST_BASES = frozenset({"unittest.TestCase", "unittest.case.TestCase", "unittest.IsolatedAsyncioTestCase"})
 
 
