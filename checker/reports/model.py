@@ -18,6 +18,7 @@ from ..analysis.parts import (
     buffer_of,
     client_method,
     enqueue_sites,
+    loop_tables,
     reads_retry_after,
     retries,
     send_functions,
@@ -87,7 +88,15 @@ def _delivery(publisher: Publisher, root: Path | None) -> Model:
         }
         for table in status_tables(publisher)
     ]
-    return {"retry_after_read": reads_retry_after(publisher), "tables": tables}
+    loops = [
+        {
+            "loop": _func(table.retry.func, root),
+            "send_at": _where(table.retry.func.module.path, table.retry.send_line, root),
+            "rows": [{"status": status, "action": action} for status, action in sorted(table.actions.items())],
+        }
+        for table in loop_tables(publisher)
+    ]
+    return {"retry_after_read": reads_retry_after(publisher), "retry_loops": loops, "tables": tables}
 
 
 def describe(publishers: list[Publisher], root: Path | None = None) -> Model:
@@ -161,6 +170,13 @@ def render_text(model: Model) -> str:
         lines.append(f"  retries:      {retry or 'none found'}")
         delivery = client["delivery"]
         lines.append(f"  Retry-After:  {'read' if delivery['retry_after_read'] else 'never read'}")
+        for loop in delivery["retry_loops"]:
+            lines.append(f"  retry loop of {loop['loop']['name']} (send at {loop['send_at']}), one pass per status:")
+            by_course: dict[str, list[str]] = {}
+            for row in loop["rows"]:
+                by_course.setdefault(row["action"], []).append(str(row["status"]))
+            for course, statuses in by_course.items():
+                lines.append(f"    {course:11} {' '.join(statuses)}")
         for table in delivery["tables"]:
             lines.append(f"  delivery table of {table['helper']['name']} ({table['helper']['at']}):")
             by_action: dict[str, list[str]] = {}
@@ -168,8 +184,8 @@ def render_text(model: Model) -> str:
                 by_action.setdefault(row["action"], []).append(f"{row['status']}→{row['answer']}")
             for action, statuses in by_action.items():
                 lines.append(f"    {action:11} {' '.join(statuses)}")
-        if not delivery["tables"]:
-            lines.append("  delivery table: unknown (no status helper on the delivery path could be evaluated)")
+        if not delivery["tables"] and not delivery["retry_loops"]:
+            lines.append("  delivery table: unknown (no retry loop or status helper on the delivery path could be evaluated)")
         life = client["lifecycle"]
         lines.append(f"  flush:        {_list(life['flush'], 'name')}")
         lines.append(f"  close:        {_list(life['close'], 'name')}")
