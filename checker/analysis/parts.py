@@ -812,11 +812,11 @@ def untimed_callback_waits(publisher: Publisher) -> list[tuple[Func, CallFact]]:
             target_text = call.keyword("target") if call.method == "Thread" else (call.args[0] if call.method == "submit" and call.args else None)
             if not target_text or not call.assigned_to:
                 continue
-            if is_callback_name(target_text.rsplit(".", 1)[-1]):
-                spawned.add(call.assigned_to)  # submit(self._error_callback, …): the user's callback itself
-                continue
             referenced = project.reference(func, target_text)
             if referenced is None:
+                last = target_text.rsplit(".", 1)[-1].lower()
+                if is_callback_name(last) or any(word in last for word in _HOOK_WORDS):
+                    spawned.add(call.assigned_to)  # submit(self._problem_hook, …): the user's callable itself
                 continue
             if any(
                 is_callback_name(c.callee.split(".")[-1]) for reached, _ in project.walk(referenced, 3) for c in reached.fact.calls
