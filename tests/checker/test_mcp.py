@@ -92,17 +92,18 @@ def test_every_tool_is_listed_with_input_and_output_schemas(project: Path) -> No
             assert tool.input_schema["type"] == "object"
             assert tool.output_schema is not None and tool.output_schema["type"] == "object"
             assert tool.description
-        assert tools["check"].output_schema["required"] == report_schema()["required"]
+        check_output = tools["check"].output_schema
+        assert check_output is not None and check_output["required"] == report_schema()["required"]
 
     run(test, project)
 
 
 def test_check_returns_the_spec_report_and_reports_progress(project: Path) -> None:
     async def test(client: Client) -> None:
-        progress: list[tuple[float, float | None]] = []
+        seen: list[tuple[float, float | None]] = []
 
-        async def on_progress(value: float, total: float | None, message: str | None) -> None:
-            progress.append((value, total))
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            seen.append((progress, total))
 
         result = await client.call_tool("check", {"paths": ["sample"], "session_id": "mcp-1"}, progress_callback=on_progress)
         report = structured(result)
@@ -112,9 +113,9 @@ def test_check_returns_the_spec_report_and_reports_progress(project: Path) -> No
         assert {v["rule"] for v in report["violations"]} >= {"PUB001", "PUB005"}
         assert all(v["file"].startswith("sample/") for v in report["violations"])  # relative to the root
         assert json.loads(result.content[0].text) == report  # type: ignore[union-attr]
-        assert progress, "no progress notification"
-        values = [value for value, _ in progress]
-        assert values == sorted(set(values)) and progress[-1][0] == progress[-1][1]
+        assert seen, "no progress notification"
+        values = [value for value, _ in seen]
+        assert values == sorted(set(values)) and seen[-1][0] == seen[-1][1]
 
     run(test, project)
 
