@@ -114,7 +114,5 @@ def deliver(target: McpTarget, metrics: Mapping[str, Any], headers: Mapping[str,
     """The CLI's METRICS step for ``--metrics-mcp-*``: deliver, and say so on stderr only when it failed."""
     outcome = call_metrics_tool(target, metrics, headers)
     if not outcome.sent:
-        click.echo(
-            f"publisher-check: metrics not delivered to MCP tool {target.tool} on {target.describe()}: {outcome.detail}",
-            err=True,
-        )
+        where = f"MCP tool {target.tool} on {target.describe()}"
+        click.echo(f"publisher-check: metrics not delivered to {where}: {outcome.detail}", err=True)

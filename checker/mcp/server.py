@@ -17,6 +17,7 @@ Importing this module imports the ``mcp`` SDK: only ``command.py`` does, when
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -161,12 +162,26 @@ def _strings(description: str) -> dict[str, Any]:
 
 def _check_options() -> dict[str, Any]:
     return {
-        "paths": {**_strings("Files or folders to check, relative to the server's first root (default: the root)."), "default": ["."]},
-        "select": {"type": "array", "items": RULE_ID, "description": "Only these rule ids (default: all, or the config's)."},
+        "paths": {
+            **_strings("Files or folders to check, relative to the server's first root (default: the root)."),
+            "default": ["."],
+        },
+        "select": {
+            "type": "array",
+            "items": RULE_ID,
+            "description": "Only these rule ids (default: all, or the config's).",
+        },
         "ignore": {"type": "array", "items": RULE_ID, "description": "Skip these rule ids."},
-        "fail_on": {"enum": SEVERITIES, "description": "Lowest severity that makes status 'failed' (default: low, or the config's)."},
+        "fail_on": {
+            "enum": SEVERITIES,
+            "description": "Lowest severity that makes status 'failed' (default: low, or the config's).",
+        },
         "exclude": _strings("Extra gitignore-style patterns to skip."),
-        "session_id": {"type": "string", "minLength": 1, "description": "Session id for the metrics (generated when absent)."},
+        "session_id": {
+            "type": "string",
+            "minLength": 1,
+            "description": "Session id for the metrics (generated when absent).",
+        },
     }
 
 
@@ -187,14 +202,26 @@ def _report_output(extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
 _ANSWERS: dict[str, Any] = {
     "volume": {"type": "number", "exclusiveMinimum": 0, "description": "Expected events per second."},
     "reliability": {"enum": list(RELIABILITIES), "description": "Delivery guarantee the SLA asks for."},
-    "destinations": {"enum": list(DESTINATIONS), "default": "single", "description": "One collector, several, or fan-out."},
+    "destinations": {
+        "enum": list(DESTINATIONS),
+        "default": "single",
+        "description": "One collector, several, or fan-out.",
+    },
     "framework": {"enum": list(FRAMEWORKS), "default": "standalone", "description": "Where the publisher runs."},
-    "examples": {"type": "array", "items": {"type": "object"}, "description": "Example events (JSON objects); a schema is inferred from them."},
+    "examples": {
+        "type": "array",
+        "items": {"type": "object"},
+        "description": "Example events (JSON objects); a schema is inferred from them.",
+    },
     "example_files": _strings("JSON files under the roots, each holding one example event."),
 }
 _DECISIONS = {
     "type": "array",
-    "items": {"type": "object", "required": ["name", "value", "reason"], "properties": {"name": {"type": "string"}, "reason": {"type": "string"}}},
+    "items": {
+        "type": "object",
+        "required": ["name", "value", "reason"],
+        "properties": {"name": {"type": "string"}, "reason": {"type": "string"}},
+    },
 }
 _PLAN_OUTPUT: dict[str, Any] = {
     "type": "object",
@@ -366,7 +393,9 @@ TOOLS: tuple[ToolSpec, ...] = (
         "check, violation, severity, fixable) and metrics.",
         _object(_check_options()),
         _report_output(),
-        types.ToolAnnotations(title="Check publishers", read_only_hint=True, idempotent_hint=True, open_world_hint=False),
+        types.ToolAnnotations(
+            title="Check publishers", read_only_hint=True, idempotent_hint=True, open_world_hint=False
+        ),
         _check,
     ),
     ToolSpec(
@@ -376,8 +405,16 @@ TOOLS: tuple[ToolSpec, ...] = (
         _object(
             {
                 **_check_options(),
-                "dry_run": {"type": "boolean", "default": False, "description": "Compute the fixes and return the diff; write nothing."},
-                "unsafe_fixes": {"type": "boolean", "default": False, "description": "Also apply the fixes labelled unsafe (review them)."},
+                "dry_run": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "Compute the fixes and return the diff; write nothing.",
+                },
+                "unsafe_fixes": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "Also apply the fixes labelled unsafe (review them).",
+                },
             }
         ),
         _report_output(
@@ -387,17 +424,32 @@ TOOLS: tuple[ToolSpec, ...] = (
                 "diff": {"type": "string", "description": "unified diff of the changes (made, or that would be made)"},
             }
         ),
-        types.ToolAnnotations(title="Fix publishers", read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False),
+        types.ToolAnnotations(
+            title="Fix publishers",
+            read_only_hint=False,
+            destructive_hint=True,
+            idempotent_hint=True,
+            open_world_hint=False,
+        ),
         _fix,
     ),
     ToolSpec(
         "explain",
         "A rule's documentation (what it checks, why, what its fix does) with a failing example, the same after the "
         "fix, and a passing example.",
-        _object({"rule": {"type": "string", "pattern": "^[Pp][Uu][Bb][0-9]{3}$", "description": "Rule id, e.g. PUB005."}}, ["rule"]),
+        _object(
+            {"rule": {"type": "string", "pattern": "^[Pp][Uu][Bb][0-9]{3}$", "description": "Rule id, e.g. PUB005."}},
+            ["rule"],
+        ),
         {
             **_RULE_SUMMARY,
-            "required": [*_RULE_SUMMARY["required"], "documentation", "failingExample", "fixedExample", "passingExample"],
+            "required": [
+                *_RULE_SUMMARY["required"],
+                "documentation",
+                "failingExample",
+                "fixedExample",
+                "passingExample",
+            ],
             "properties": {
                 **_RULE_SUMMARY["properties"],
                 "documentation": {"type": "string"},
@@ -420,10 +472,13 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         "plan",
         "The skill's Phase 1: from the answers on volume, reliability, destinations and framework (and example "
-        "events), every publisher setting with the reason for its value, the collector's duties, tests and an event schema.",
+        "events), every publisher setting with the reason for its value, the collector's duties, tests and an "
+        "event schema.",
         _object(_ANSWERS, ["volume", "reliability"]),
         _PLAN_OUTPUT,
-        types.ToolAnnotations(title="Plan a publisher", read_only_hint=True, idempotent_hint=True, open_world_hint=False),
+        types.ToolAnnotations(
+            title="Plan a publisher", read_only_hint=True, idempotent_hint=True, open_world_hint=False
+        ),
         _plan,
     ),
     ToolSpec(
@@ -450,7 +505,9 @@ TOOLS: tuple[ToolSpec, ...] = (
                 "next": {"type": "array", "items": {"type": "string"}},
             },
         },
-        types.ToolAnnotations(title="Scaffold a publisher", read_only_hint=False, destructive_hint=False, open_world_hint=False),
+        types.ToolAnnotations(
+            title="Scaffold a publisher", read_only_hint=False, destructive_hint=False, open_world_hint=False
+        ),
         _scaffold,
     ),
 )
@@ -474,16 +531,17 @@ def _validation_message(tool: ToolSpec, arguments: dict[str, Any]) -> str | None
 
 def _notifier(session: ServerSession) -> Callable[[float, float, str], None]:
     def notify(value: float, total: float, message: str) -> None:
-        try:
+        # The client may have gone away: the check then ends on its own, with nobody to tell.
+        with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
             anyio.from_thread.run(session.report_progress, value, total, message)
-        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-            pass  # the client went away: the check ends on its own, nobody to tell
 
     return notify
 
 
 def build_server(roots: Roots) -> Server[Any]:
-    async def list_tools(ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
+    async def list_tools(
+        ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
         return types.ListToolsResult(tools=[tool.definition() for tool in TOOLS])
 
     async def call_tool(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:

@@ -105,7 +105,9 @@ def test_check_returns_the_spec_report_and_reports_progress(project: Path) -> No
         async def on_progress(progress: float, total: float | None, message: str | None) -> None:
             seen.append((progress, total))
 
-        result = await client.call_tool("check", {"paths": ["sample"], "session_id": "mcp-1"}, progress_callback=on_progress)
+        result = await client.call_tool(
+            "check", {"paths": ["sample"], "session_id": "mcp-1"}, progress_callback=on_progress
+        )
         report = structured(result)
         jsonschema.validate(report, report_schema())
         assert report["status"] == "failed"
@@ -126,7 +128,9 @@ def test_check_select_ignore_and_fail_on(project: Path) -> None:
         assert {v["rule"] for v in only["violations"]} == {"PUB001"}
         rest = structured(await client.call_tool("check", {"paths": ["sample"], "ignore": ["PUB001"]}))
         assert "PUB001" not in {v["rule"] for v in rest["violations"]} and rest["violations"]
-        low = structured(await client.call_tool("check", {"paths": ["sample"], "select": ["PUB017"], "fail_on": "critical"}))
+        low = structured(
+            await client.call_tool("check", {"paths": ["sample"], "select": ["PUB017"], "fail_on": "critical"})
+        )
         assert low["violations"] and low["status"] == "success"
         bad = await client.call_tool("check", {"paths": ["sample"], "fail_on": "fatal"})
         assert "invalid arguments for check at fail_on" in error_text(bad)
@@ -181,7 +185,9 @@ def test_fix_dry_run_returns_the_diff_and_writes_nothing(project: Path) -> None:
         assert preview["dryRun"] is True and preview["metrics"]["mode"] == "executive"
         assert preview["metrics"]["fixesApplied"] > 0 and preview["changedFiles"]
         assert preview["diff"].startswith("--- sample/") and "\n+" in preview["diff"]
-        jsonschema.validate({k: v for k, v in preview.items() if k not in ("dryRun", "changedFiles", "diff")}, report_schema())
+        jsonschema.validate(
+            {k: v for k, v in preview.items() if k not in ("dryRun", "changedFiles", "diff")}, report_schema()
+        )
 
         fixed = structured(await client.call_tool("fix", {"paths": ["sample"]}))
         assert fixed["dryRun"] is False and fixed["diff"] == preview["diff"]
@@ -213,7 +219,9 @@ def test_plan_and_scaffold(project: Path) -> None:
 
     async def test(client: Client) -> None:
         answers = {"volume": 50, "reliability": "guaranteed", "framework": "flask", "example_files": ["event.json"]}
-        plan = structured(await client.call_tool("plan", {**answers, "examples": [{"type": "order.paid", "id": "o-2"}]}))
+        plan = structured(
+            await client.call_tool("plan", {**answers, "examples": [{"type": "order.paid", "id": "o-2"}]})
+        )
         assert plan["volumeClass"] == "medium" and plan["answers"]["reliability"] == "guaranteed"
         assert plan["answers"]["examples"] == ["examples[0]", str(project / "event.json")]
         assert {"type", "id"} <= set(plan["schema"]["properties"])
@@ -377,7 +385,9 @@ def test_a_server_that_never_answers_is_bounded(server: str, recorder: Path, tmp
     silent.write_text(SILENT)
     script = f"{silent}" if server == "silent" else f"{recorder} {tmp_path / 'received.json'} hang"
     _, plain, _, _ = cli("--session-id", "s")
-    code, stdout, stderr, elapsed = cli("--session-id", "s", "--metrics-mcp-command", f"{sys.executable} {script} {SECRET}")
+    code, stdout, stderr, elapsed = cli(
+        "--session-id", "s", "--metrics-mcp-command", f"{sys.executable} {script} {SECRET}"
+    )
     assert code == 1 and json.loads(stdout)["violations"] == json.loads(plain)["violations"]
     lines = stderr.splitlines()
     assert len(lines) == 1 and "timed out" in lines[0], stderr

@@ -32,7 +32,9 @@ def run_entry(args: list[str], *, hide_sdk: bool = False) -> subprocess.Complete
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("args", [[str(SAMPLE), "--format", "json"], ["--list-rules"], ["plan", "--volume", "5", "--sla", "best-effort"]])
+@pytest.mark.parametrize(
+    "args", [[str(SAMPLE), "--format", "json"], ["--list-rules"], ["plan", "--volume", "5", "--sla", "best-effort"]]
+)
 def test_a_plain_run_does_not_import_the_sdk(args: list[str]) -> None:
     done = run_entry(args)
     assert done.stderr.splitlines()[-1] == "SDK imported: False", done.stderr
@@ -49,4 +51,6 @@ def test_a_plain_run_does_not_import_the_sdk(args: list[str]) -> None:
 def test_without_the_extra_mcp_features_exit_2_with_one_line(args: list[str], what: str) -> None:
     done = run_entry(args, hide_sdk=True)
     assert done.returncode == 2 and done.stdout == ""
-    assert done.stderr.splitlines()[:-1] == [f"publisher-check: {what} needs the MCP SDK, which is not installed: {HINT}"]
+    assert done.stderr.splitlines()[:-1] == [
+        f"publisher-check: {what} needs the MCP SDK, which is not installed: {HINT}"
+    ]
