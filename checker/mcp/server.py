@@ -37,6 +37,7 @@ from mcp import types
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.server.session import ServerSession
+from mcp.server.stdio import stdio_server
 
 from ..cache import FactsCache, default_cache_dir, using
 from ..config import ConfigError, find_pyproject, load_config, with_overrides
@@ -121,7 +122,8 @@ class _Progress:
 
     Executive mode runs several VERIFY passes, each starting again from zero; the value sent
     is the files done over all passes so far, so it only grows, as the protocol requires.
-    ``notify`` runs on the worker thread; None (no progress token) sends nothing.
+    ``notify`` runs on the worker thread (None sends nothing; the session itself drops the
+    notifications when the client sent no progress token).
     """
 
     def __init__(self, notify: Callable[[float, float, str], None] | None) -> None:
@@ -575,8 +577,6 @@ def build_server(roots: Roots) -> Server[Any]:
 
 
 async def serve_stdio(roots: Roots) -> None:
-    from mcp.server.stdio import stdio_server
-
     server = build_server(roots)
     async with stdio_server() as (read_stream, write_stream):
         await server.run(read_stream, write_stream, server.create_initialization_options())
@@ -584,7 +584,7 @@ async def serve_stdio(roots: Roots) -> None:
 
 async def serve_http(roots: Roots, port: int) -> None:
     """Streamable HTTP at http://127.0.0.1:PORT/mcp, loopback only (DNS-rebinding protection on)."""
-    import uvicorn
+    import uvicorn  # only over HTTP: a stdio server does without loading it
 
     app = build_server(roots).streamable_http_app(host="127.0.0.1")
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")

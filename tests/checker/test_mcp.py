@@ -88,6 +88,7 @@ def test_every_tool_is_listed_with_input_and_output_schemas(project: Path) -> No
     async def test(client: Client) -> None:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
         assert set(tools) == TOOLS  # show_model: no model printer on this branch yet
+        assert "unknown tool 'show_model'" in error_text(await client.call_tool("show_model", {"paths": ["."]}))
         for tool in tools.values():
             assert tool.input_schema["type"] == "object"
             assert tool.output_schema is not None and tool.output_schema["type"] == "object"
