@@ -25,6 +25,7 @@ from ..fixes.loop import execute, inform, proposed_fixes, unified_diff
 from ..fsutil import write_atomic
 from ..ftypes import Severity
 from ..reports.github import render_github
+from ..mcp.options import DEFAULT_TOOL, metrics_mcp_target
 from ..notes import Notes
 from ..reports.orchestrator import HEADER_ENVVAR, EndpointType, HeaderType, headers_from, post_metrics, report_failure
 from .outputs import emit, save_baseline
@@ -105,6 +106,14 @@ def _explain(rule_id: str) -> str:
 @click.option("--metrics-header", "metrics_headers", type=HeaderType(), multiple=True, envvar=HEADER_ENVVAR,
               help=f"'Name: value' header for --metrics-url (repeatable; or {HEADER_ENVVAR}, one header a line). "
                    "Never printed.")
+@click.option("--metrics-mcp-command", default=None, metavar="'CMD ARGS'",
+              help="Also deliver the metrics object to an MCP tool on the server this command starts (stdio). "
+                   "Bounded like --metrics-url; needs the mcp extra.")
+@click.option("--metrics-mcp-url", type=EndpointType(), default=None,
+              help="Also deliver the metrics object to an MCP tool on this streamable HTTP server "
+                   "(--metrics-header applies). Bounded like --metrics-url; needs the mcp extra.")
+@click.option("--metrics-mcp-tool", default=None, metavar="NAME",
+              help=f"The MCP tool that receives the metrics object as its arguments (default: {DEFAULT_TOOL}).")
 @click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Report only violations that this baseline file does not record.")
 @click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), default=None,
@@ -135,6 +144,9 @@ def main(
     metrics_file: Path | None,
     metrics_url: str | None,
     metrics_headers: tuple[tuple[str, str], ...],
+    metrics_mcp_command: str | None,
+    metrics_mcp_url: str | None,
+    metrics_mcp_tool: str | None,
     baseline_file: Path | None,
     write_baseline: Path | None,
     report_unused_suppressions: bool,
@@ -162,8 +174,9 @@ def main(
         raise click.UsageError(f"--diff prints a diff on stdout; it cannot be combined with --format {output_format}")
     headers = headers_from(metrics_headers)
     typed = click.get_current_context().get_parameter_source("metrics_headers") is ParameterSource.COMMANDLINE
-    if headers and metrics_url is None and typed:
-        raise click.UsageError("--metrics-header needs --metrics-url")
+    mcp_target = metrics_mcp_target(metrics_mcp_command, metrics_mcp_url, metrics_mcp_tool)
+    if headers and metrics_url is None and metrics_mcp_url is None and typed:
+        raise click.UsageError("--metrics-header needs --metrics-url or --metrics-mcp-url")
     if baseline_file is not None and write_baseline is not None:
         raise click.UsageError("--baseline and --write-baseline cannot be combined: write the baseline, then check against it")
     known: Baseline | None = None
@@ -235,6 +248,11 @@ def main(
             sys.exit(2)
     if metrics_url is not None:
         report_failure(metrics_url, post_metrics(metrics_url, metrics.to_dict(), headers))
+    if mcp_target is not None:
+        # Lazy: the mcp SDK (an optional extra) is imported only when --metrics-mcp-* was given.
+        from ..mcp.metrics import deliver
+
+        deliver(mcp_target, metrics.to_dict(), headers)
     if exit_zero:
         return
     if bool(report.changes) if diff else failed(result, config.fail_on):

@@ -1,4 +1,4 @@
-"""The ``publisher-check`` console script: ``plan`` and ``scaffold`` subcommands, else the checker.
+"""The ``publisher-check`` console script: ``plan``, ``scaffold`` and ``mcp`` subcommands, else the checker.
 
 ``publisher-check src/`` must keep meaning "check src/", so this is no click group: when the
 first argument names a subcommand, that command runs on the rest; otherwise the checker's own
@@ -14,8 +14,9 @@ import click
 
 from . import check
 from .commands import plan_command, scaffold_command
+from ..mcp.command import mcp_command
 
-SUBCOMMANDS: dict[str, click.Command] = {"plan": plan_command, "scaffold": scaffold_command}
+SUBCOMMANDS: dict[str, click.Command] = {"plan": plan_command, "scaffold": scaffold_command, "mcp": mcp_command}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
