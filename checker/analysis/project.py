@@ -39,7 +39,7 @@ EXECUTOR_TYPES = frozenset({"concurrent.futures.ThreadPoolExecutor", "concurrent
 ENQUEUE_METHODS = frozenset({"put", "put_nowait"})
 APPEND_METHODS = frozenset({"append", "appendleft", "extend", "insert"})
 DRAINING_METHODS = frozenset({"pop", "popleft", "clear", "copy"})
-HTTP_PACKAGES = ("requests.", "httpx.", "urllib3.", "http.client.", "aiohttp.", "urllib.request.")
+HTTP_PACKAGES = ("requests.", "httpx.", "urllib3.", "http.client.", "aiohttp.", "urllib.request.", "requests_futures.")
 HTTP_MODULES = frozenset({"requests", "requests.api", "httpx", "urllib3", "urllib3.request"})
 HTTP_CLIENT_SUFFIXES = ("Session", "Client", "AsyncClient", "PoolManager", "ConnectionPool", "HTTPConnection", "HTTPSConnection", "ClientSession")
 HTTP_METHODS = frozenset(
@@ -588,8 +588,13 @@ class Project:
             return True
         receiver = call.receiver.rsplit(".", 1)[-1].lower()
         known_type = self.receiver_type(func, call.receiver) if call.receiver else None
-        return known_type is None and method in {"post", "request", "send"} and (
-            "session" in receiver or receiver in {"http", "client", "_http", "http_client"}
+        if known_type is not None or not receiver:
+            return False
+        if method == "urlopen":
+            return True  # urllib3's pool.urlopen(method, url, ...), whatever the pool is called
+        # an injected client of unknown type: a session, or a urllib3 pool passed in as a parameter
+        return method in {"post", "request", "send"} and (
+            "session" in receiver or "pool" in receiver or receiver in {"http", "client", "_http", "http_client"}
         )
 
 
@@ -667,6 +672,9 @@ def _puts_on_a_queue(project: Project, func: Func) -> bool:
     """True when ``func`` (any public method) hands something to a known queue type on its own thread."""
     if func.fact.is_abstract:
         return False
+    closures = [Func(func.module, fn) for fn in func.module.functions if fn.parent == func.fact.qualname]
+    if any(_puts_on_a_queue(project, closure) for closure in closures):
+        return True  # a closure handed to an error-boundary helper (run_safely(capture)) is the entry's body
     for reached, _chain in project.walk(func, max_depth=5, same_thread=True):
         for call in reached.fact.calls:
             if call.method in ENQUEUE_METHODS and call.receiver:

@@ -179,3 +179,12 @@ def test_an_opt_in_blocking_branch_names_its_condition() -> None:
 def test_a_loop_over_a_list_of_components_knows_their_type() -> None:
     """posthog: flush() does `for lane in self._lanes: lane.flush()`, each lane joining its queue."""
     assert not findings(check("lanes_loop"), "PUB012")
+
+
+def test_an_entry_point_of_any_name_running_a_closure_and_an_injected_pool_are_found() -> None:
+    """Unseen SDKs: track_event() hands a closure to an error-boundary helper; the worker sends
+    through a urllib3 pool passed in untyped. The client is found by what it does, the send is seen."""
+    result = check("closure_entry_pool_param")
+    assert clients(result) == ["closure_entry_pool_param/telemetry.py:Telemetry"]
+    assert ("telemetry.py", 29, "PUB007") in findings(result)  # the pool's urlopen() is the send
+    assert not any("no HTTP send found" in v.message for v in result.violations)
