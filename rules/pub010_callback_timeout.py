@@ -4,7 +4,9 @@ What it checks: a user-supplied error callback (an attribute whose name contains
 ``callback``, or ``on_error``/``error_handler``/``on_failure``) is not called directly on the
 delivery thread: it runs in a function handed to ``Thread(target=…)`` or
 ``executor.submit(…)``, and the thread that starts it does not wait for it without a
-timeout (``join()``/``result()``/``wait()`` with no timeout). A publisher without any error
+timeout (``join()``/``result()``/``wait()`` with no timeout, or ``concurrent.futures.wait([f])`` /
+``asyncio.wait`` without one). The user's callable itself handed to ``submit()`` or
+``Thread(target=…)`` counts, whatever it is called. A publisher without any error
 callback is reported at the client class.
 
 Why it matters: callbacks are user code — they page people, write to databases, call

@@ -825,6 +825,13 @@ def untimed_callback_waits(publisher: Publisher) -> list[tuple[Func, CallFact]]:
         for call in func.fact.calls:
             if call.receiver in spawned and call.method in ("join", "result", "wait") and not call.args and not call.keywords:
                 found.append((func, call))
+            elif (
+                call.resolved in ("concurrent.futures.wait", "asyncio.wait", "asyncio.gather")
+                and call.keyword("timeout") in (None, "None")
+                and len(call.args) < 2
+                and any(name in arg for arg in call.args for name in spawned)
+            ):
+                found.append((func, call))  # futures.wait([pending]) with no timeout waits as long as the callback
     return found
 
 

@@ -44,6 +44,7 @@ MUTANTS: list[tuple[str, str, list[tuple[str, str]], str]] = [
     ("style_split", "relay/policy.py", [("frozenset({HTTPStatus.CONFLICT, 500, 502, 503, 504})", "frozenset({500, 502, 503, 504})")], "PUB007"),
     ("style_split", "relay/policy.py", [("    return status in RETRY_STATUSES or status >= 500", "    return status in RETRY_STATUSES or status >= 500 or status == 404")], "PUB009"),
     ("style_split", "relay/transport.py", [("pending.result(timeout=self._hook_timeout)", "pending.result()")], "PUB010"),
+    ("style_split", "relay/transport.py", [("pending.result(timeout=self._hook_timeout)", "wait([pending])"), ("TimeoutError as FutureTimeout\n", "TimeoutError as FutureTimeout, wait\n")], "PUB010"),
     ("style_split", "relay/relay.py", [("    def shutdown(self) -> None:\n        self.flush()\n", "    def shutdown(self) -> None:\n")], "PUB013"),
     ("style_split", "relay/records.py", [("@dataclass(frozen=True, slots=True)\nclass Record:", "@dataclass\nclass Record:")], "PUB016"),
     ("style_handler", "shipper/handler.py", [("self._records.put_nowait(self.format(record))", "self._records.put(self.format(record))")], "PUB001"),
@@ -58,7 +59,7 @@ MUTANTS: list[tuple[str, str, list[tuple[str, str]], str]] = [
 
 
 @pytest.mark.parametrize(
-    ("fixture", "file", "edits", "rule"), MUTANTS, ids=[f"{m[0]}-{m[3]}" for m in MUTANTS]
+    ("fixture", "file", "edits", "rule"), MUTANTS, ids=[f"{m[0]}-{m[3]}-{i}" for i, m in enumerate(MUTANTS)]
 )
 def test_each_mutant_is_caught(tmp_path: Path, fixture: str, file: str, edits: list[tuple[str, str]], rule: str) -> None:
     project = tmp_path / fixture
