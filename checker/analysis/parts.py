@@ -829,7 +829,8 @@ def untimed_callback_waits(publisher: Publisher) -> list[tuple[Func, CallFact]]:
                 call.resolved in ("concurrent.futures.wait", "asyncio.wait", "asyncio.gather")
                 and call.keyword("timeout") in (None, "None")
                 and len(call.args) < 2
-                and any(name in arg for arg in call.args for name in spawned)
+                and spawned
+                and any(arg in spawned or arg in ("[...]", "<expr>") for arg in call.args)
             ):
                 found.append((func, call))  # futures.wait([pending]) with no timeout waits as long as the callback
     return found
