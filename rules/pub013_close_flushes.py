@@ -54,6 +54,8 @@ def _sequence(publisher: Publisher, func: Func, flush_names: tuple[str, ...], de
 def _is_stop(call: CallFact) -> bool:
     if call.method == "close" and call.receiver in ("self", ""):
         return False
+    if "timer" in call.receiver.rsplit(".", 1)[-1].lower():
+        return False  # stopping the periodic flush timer leaves the worker and the queue as they are
     if call.method in ("put", "put_nowait") and call.args[:1] == ("None",):
         return True
     # super().close() is expanded like any helper: the base class's own calls are judged.

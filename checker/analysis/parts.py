@@ -157,8 +157,8 @@ def blocking_reason(publisher: Publisher, func: Func, call: CallFact) -> str | N
     method = call.method
     if name in SLEEPS:
         return "time.sleep()"
-    if project.is_http_call(func, call):
-        return f"HTTP I/O ({call.callee}())"
+    if project.is_http_call(func, call) and not name.startswith("requests_futures."):
+        return f"HTTP I/O ({call.callee}())"  # a FuturesSession only hands the request to its executor
     if call.callee in BLOCKING_BUILTINS and name == call.callee:
         return BLOCKING_BUILTINS[call.callee]
     if name.startswith("subprocess."):
@@ -204,7 +204,8 @@ def non_blocking_put(call: CallFact) -> bool:
     block = call.keyword("block")
     if block is None and len(call.args) >= 2:
         block = call.args[1]
-    return block == "False"
+    # block=not self.drop_when_full: decided at run time, so not proven blocking (unknown is no finding)
+    return block is not None and block not in ("True", "1")
 
 
 @dataclass(frozen=True, slots=True)

@@ -681,14 +681,18 @@ def _puts_on_a_queue(project: Project, func: Func) -> bool:
                 kind = project.receiver_type(reached, call.receiver)
                 if kind in QUEUE_TYPES or kind in UNBOUNDED_QUEUE_TYPES or kind in ASYNC_QUEUE_TYPES:
                     return True
+            if call.method in APPEND_METHODS and call.receiver and project.is_drained_buffer(reached, call.receiver, func):
+                return True  # a deque or list another thread empties
     return False
 
 
 def entry_points(project: Project, klass: Klass) -> list[Func]:
     """Public methods, whatever their names, that put events on a queue: ``push``, ``send``, ``add_record``."""
     found = []
+    config = project.config
+    managing = config.flush_methods + config.close_methods + config.handler_methods
     for name, method in sorted(project.methods(klass).items()):
-        if name.startswith("_") or name.lower() in LIFECYCLE_NAMES or method.fact.is_static:
+        if name.startswith("_") or name.lower() in LIFECYCLE_NAMES or matches(name, managing) or method.fact.is_static:
             continue
         if any(f.name in ("property", "contextmanager", "contextlib.contextmanager") for f in method.fact.decorators):
             continue
