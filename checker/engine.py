@@ -46,7 +46,7 @@ def candidate_regex(config: Config) -> re.Pattern[bytes]:
     """Bytes that a file must contain to possibly hold a client class."""
     publish = _pattern_regex(config.publish_methods)
     # Entry points are also found by behaviour (a public method that puts on a queue), whatever their name.
-    alternatives = [rf"def\s+(?:{publish})\s*\(", r"\.put(?:_nowait)?\("]
+    alternatives = [rf"def\s+(?:{publish})\s*\(", r"\.put(?:_nowait)?\(", r"deque\("]
     if config.client_classes:
         alternatives.append(rf"class\s+(?:{_pattern_regex(config.client_classes)})\b")
     return re.compile("|".join(alternatives).encode())

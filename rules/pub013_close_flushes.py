@@ -44,6 +44,8 @@ def _sequence(publisher: Publisher, func: Func, flush_names: tuple[str, ...], de
     calls: list[CallFact] = []
     for call in sorted(func.fact.calls, key=lambda c: (c.line, c.column)):
         calls.append(call)
+        if _is_timer(call):
+            continue  # what stopping a periodic flush timer does inside is not the worker's stop
         if depth and not matches(call.method.lstrip("_"), flush_names):
             target = publisher.project.resolve_call(func, call)
             if target is not None and target.key != func.key:
@@ -51,11 +53,16 @@ def _sequence(publisher: Publisher, func: Func, flush_names: tuple[str, ...], de
     return calls
 
 
+def _is_timer(call: CallFact) -> bool:
+    """A call on the periodic flush timer: stopping it leaves the worker and the queue as they are."""
+    return "timer" in call.receiver.rsplit(".", 1)[-1].lower()
+
+
 def _is_stop(call: CallFact) -> bool:
     if call.method == "close" and call.receiver in ("self", ""):
         return False
-    if "timer" in call.receiver.rsplit(".", 1)[-1].lower():
-        return False  # stopping the periodic flush timer leaves the worker and the queue as they are
+    if _is_timer(call):
+        return False
     if call.method in ("put", "put_nowait") and call.args[:1] == ("None",):
         return True
     # super().close() is expanded like any helper: the base class's own calls are judged.

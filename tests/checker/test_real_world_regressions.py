@@ -188,3 +188,30 @@ def test_an_entry_point_of_any_name_running_a_closure_and_an_injected_pool_are_f
     assert clients(result) == ["closure_entry_pool_param/telemetry.py:Telemetry"]
     assert ("telemetry.py", 29, "PUB007") in findings(result)  # the pool's urlopen() is the send
     assert not any("no HTTP send found" in v.message for v in result.violations)
+
+
+def test_a_public_method_appending_to_a_drained_deque_is_an_entry_point() -> None:
+    """honeybadger: EventsWorker.push() appends to a deque the worker pops; the send is urlopen()."""
+    result = check("missed_entry_name_push")
+    assert clients(result) == ["missed_entry_name_push/worker.py:EventsWorker"]
+    assert ("worker.py", 8, "PUB007") in findings(result)
+
+
+def test_a_put_whose_block_is_decided_at_run_time_is_not_called_blocking() -> None:
+    """logtail: put(event, block=not self.drop_when_full) does not block by default."""
+    assert not findings(check("put_block_expression"), "PUB001", "PUB004")
+
+
+def test_stopping_a_periodic_flush_timer_is_not_stopping_the_worker() -> None:
+    """launchdarkly: close() stops the flush timer, then flushes, then stops the worker."""
+    assert not findings(check("timer_stop_as_worker_stop"), "PUB013")
+
+
+def test_a_send_behind_a_callable_is_unknown_not_missing() -> None:
+    """logtail/snowplow: the transport is a callable object or a stored function: no PUB006 guess."""
+    assert not findings(check("send_via_callable"), "PUB006")
+
+
+def test_a_futures_session_post_does_not_block_the_caller() -> None:
+    """flagsmith: FuturesSession.post() hands the request to an executor and returns a future."""
+    assert not findings(check("futures_post_as_blocking"), "PUB001")
