@@ -16,18 +16,15 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar
 
-from .ftypes import Finding, Severity, Violation
+from .ftypes import Finding, FixSafety, Severity, Violation
 from .analysis.project import Client, Func, Klass, Publisher
 
 if TYPE_CHECKING:
     import libcst as cst
 
     from .fixes.codemods import FixTarget
-
-FixSafety = Literal["safe", "unsafe"]
-
 
 @dataclass(frozen=True, slots=True)
 class Example:

@@ -16,6 +16,8 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from .suppressions import suppressions_by_line
+
 # ---------------------------------------------------------------------------
 # The facts
 
@@ -138,7 +140,6 @@ class FunctionFact:
     has_exponential_math: bool  # "**", "<<", pow(), "*=" or "x = x * y" in a loop
     has_loop: bool
     is_abstract: bool
-    is_async: bool
 
     @property
     def is_static(self) -> bool:
@@ -182,8 +183,6 @@ class ModuleFacts:
 _SHORT_MAX = 80
 _STATUS_NAMES: dict[str, int] = {s.name: int(s) for s in http.HTTPStatus}
 _STATUS_WORDS = ("status", "code")
-_SUPPRESSION = re.compile(r"#\s*publisher-check\s*:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def dotted(node: cst.CSTNode) -> str | None:
@@ -317,22 +316,6 @@ def _reraises(handler: cst.ExceptHandler) -> bool:
     return finder.found
 
 
-def suppressions_in(text: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
-    """Inline ``# publisher-check: ignore[PUB005]`` comments by line (empty tuple = all)."""
-    if "publisher-check" not in text:
-        return ()
-    found: list[tuple[int, tuple[str, ...]]] = []
-    # Lines as libcst numbers them: str.splitlines() also breaks at form feeds and other
-    # separators, which would shift every suppression below one away from its finding.
-    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
-        match = _SUPPRESSION.search(line)
-        if match:
-            ids = match.group(1)
-            rules = tuple(r.strip().upper() for r in ids.split(",") if r.strip()) if ids else ()
-            found.append((number, rules))
-    return tuple(found)
-
-
 # ---------------------------------------------------------------------------
 # The visitor
 
@@ -391,7 +374,6 @@ class FactExtractor(cst.CSTVisitor):
         self.function_stack: list[_FunctionFrame] = []
         self.assign_targets: dict[int, str] = {}
         self.offthread_depth = 0
-        self.lambda_depth = 0
         self.offthread_lambda_depth = 0
 
     # -- helpers ------------------------------------------------------------
@@ -588,7 +570,6 @@ class FactExtractor(cst.CSTVisitor):
                 has_exponential_math=frame.exponential,
                 has_loop=frame.has_loop,
                 is_abstract=is_stub_body(original_node.body),
-                is_async=original_node.asynchronous is not None,
             )
         )
 
@@ -739,12 +720,10 @@ class FactExtractor(cst.CSTVisitor):
             self.frame.exponential = True
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
-        self.lambda_depth += 1
         if self.offthread_depth:
             self.offthread_lambda_depth += 1
 
     def leave_Lambda(self, original_node: cst.Lambda) -> None:
-        self.lambda_depth -= 1
         if self.offthread_lambda_depth:
             self.offthread_lambda_depth -= 1
 
@@ -896,7 +875,6 @@ def extract(path: Path, module_name: str, source: bytes) -> tuple[ModuleFacts, c
     is_package = path.name == "__init__.py"
     extractor = FactExtractor(module_name, is_package, _top_level_names(module))
     MetadataWrapper(module, unsafe_skip_copy=True).visit(extractor)
-    text = source.decode(module.encoding, errors="replace")
     facts = ModuleFacts(
         path=path,
         module=module_name,
@@ -905,6 +883,6 @@ def extract(path: Path, module_name: str, source: bytes) -> tuple[ModuleFacts, c
         functions=tuple(extractor.functions),
         module_calls=tuple(extractor.module_calls),
         module_types=tuple(extractor.module_types.items()),
-        suppressions=suppressions_in(text),
+        suppressions=suppressions_by_line(source),
     )
     return facts, module

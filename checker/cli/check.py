@@ -9,32 +9,37 @@ executive mode the verdict is on what remains after fixing. ``--diff`` follows
 from __future__ import annotations
 
 import sys
-import time
-import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import click
 from click.core import ParameterSource
 
-from ..reports.baseline import Baseline, BaselineError
-from ..analysis.cache import FactsCache, default_cache_dir, using
-from ..config import ConfigError, find_pyproject, load_config, with_overrides
+from ..analysis.cache import FactsCache, default_cache_dir
 from ..analysis.files import PathError
-from ..fixes.loop import execute, inform, proposed_fixes, unified_diff
-from ..fsutil import write_atomic
-from ..ftypes import Severity
-from ..reports.github import render_github
-from ..notes import Notes
-from ..reports.orchestrator import HEADER_ENVVAR, EndpointType, HeaderType, headers_from, post_metrics, report_failure
-from .outputs import emit, save_baseline
+from ..api import Options, check
+from ..config import ConfigError
+from ..ftypes import Run, Severity
 from ..registry import RULES_BY_ID
-from ..reports.report import Metrics, failed, render_json, render_text
+from ..reports.baseline import Baseline, BaselineError
+from ..reports.diff import unified_diff
+from ..reports.github import render_github
+from ..reports.orchestrator import HEADER_ENVVAR, EndpointType, HeaderType, headers_from, post_metrics, report_failure
+from ..reports.report import render_json, render_text
 from ..reports.sarif import render_sarif
-from ..analysis.suppressions import unused_in_run
-from .terminal import TerminalProgress, color_enabled, showing
+from .outputs import emit, save_baseline, save_metrics
+from .terminal import TerminalProgress, color_enabled
 
 SEVERITIES = [s.label for s in Severity]
+
+# Each --format: the run and whether to colour -> the report's text.
+RENDERERS: dict[str, Callable[[Run, bool], str]] = {
+    "text": render_text,
+    "json": lambda run, _color: render_json(run),
+    "sarif": lambda run, _color: render_sarif(run),
+    "github": lambda run, _color: render_github(run),
+}
 
 
 def _split_ids(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -166,76 +171,43 @@ def main(
         raise click.UsageError("--metrics-header needs --metrics-url")
     if baseline_file is not None and write_baseline is not None:
         raise click.UsageError("--baseline and --write-baseline cannot be combined: write the baseline, then check against it")
-    known: Baseline | None = None
-    if baseline_file is not None:
-        try:
-            known = Baseline.load(baseline_file)
-        except BaselineError as exc:
-            raise click.UsageError(str(exc)) from None
-    targets = list(paths) or [Path(".")]
-    started = time.perf_counter()
     try:
-        pyproject = config_file if config_file is not None else find_pyproject(targets[0])
-        config = with_overrides(
-            load_config(pyproject),
-            select=_split_ids(select) or None,
-            ignore=_split_ids(ignore) or None,
-            fail_on=Severity.parse(fail_on) if fail_on else None,
-            exclude=exclude,
-        )
-        cache = None if no_cache else FactsCache(cache_dir or default_cache_dir())
-        with TerminalProgress(sys.stderr) as progress, showing(progress), using(cache):
-            if mode == "executive":
-                report = execute(targets, config, unsafe=unsafe_fixes, write=not diff)
-            else:
-                report = inform(targets, config)
+        known = Baseline.load(baseline_file) if baseline_file is not None else None
+    except BaselineError as exc:
+        raise click.UsageError(str(exc)) from None
+    options = Options(
+        mode="executive" if mode == "executive" else "informative",
+        unsafe_fixes=unsafe_fixes,
+        preview=diff,
+        config_file=config_file,
+        select=_split_ids(select),
+        ignore=_split_ids(ignore),
+        exclude=exclude,
+        fail_on=Severity.parse(fail_on) if fail_on else None,
+        baseline=known,
+        report_unused_suppressions=report_unused_suppressions,
+        propose_fixes=output_format == "sarif",
+        session_id=session_id,
+        cache=None if no_cache else FactsCache(cache_dir or default_cache_dir()),
+    )
+    try:
+        with TerminalProgress(sys.stderr) as progress:
+            outcome = check(list(paths), replace(options, progress=progress))
     except (ConfigError, PathError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
-    result = replace(report.final, errors=report.final.errors + report.write_errors)
     if write_baseline is not None:
-        save_baseline(result, write_baseline)
+        save_baseline(outcome.result, write_baseline)
         return
-    baselined: int | None = None
-    if known is not None:
-        result, baselined = known.filter(result)
-        report = replace(report, initial=known.filter(report.initial)[0])  # the fix rate of new violations only
-    notes = Notes(unused_in_run(result, targets, config) if report_unused_suppressions else None, baselined)
-    metrics = Metrics(
-        session_id=session_id or str(uuid.uuid4()),
-        initial_violations=len(report.initial.violations),
-        iterations=report.iterations,
-        fixes_applied=report.fixes_applied,
-        final_violations=len(result.violations),
-        mode=mode,
-        duration=time.perf_counter() - started,
-        fixes_failed=len(report.failures),
-        converged=report.converged,
-    )
     color = output_format == "text" and output_file is None and color_enabled(sys.stderr if diff else sys.stdout)
-    if output_format == "json":
-        rendered = render_json(result, metrics, config.fail_on, report.failures, notes)
-    elif output_format == "sarif":
-        rendered = render_sarif(result, metrics, config.fail_on, notes, proposed_fixes(result, config))
-    elif output_format == "github":
-        rendered = render_github(result, metrics, config.fail_on, notes)
-    else:  # with --diff, stdout carries the diff alone
-        rendered = render_text(
-            result, metrics, config.fail_on, report.failures, unsafe_fixes, preview=diff, notes=notes, color=color
-        )
-    emit(rendered, output_file, err=diff, color=color)
-    if diff:
-        click.echo(unified_diff(report.changes), nl=False)
+    emit(RENDERERS[output_format](outcome, color), output_file, err=diff, color=color)
+    if diff:  # stdout carries the diff alone
+        click.echo(unified_diff(outcome.fixes.changes), nl=False)
     if metrics_file is not None:
-        import json
-
-        try:
-            write_atomic(metrics_file, (json.dumps(metrics.to_dict(), indent=2) + "\n").encode())
-        except OSError as exc:
-            click.echo(f"publisher-check: cannot write metrics file {metrics_file}: {exc.strerror or exc}", err=True)
-            sys.exit(2)
+        save_metrics(outcome.metrics, metrics_file)
     if metrics_url is not None:
-        report_failure(metrics_url, post_metrics(metrics_url, metrics.to_dict(), headers))
+        report_failure(metrics_url, post_metrics(metrics_url, outcome.metrics.to_dict(), headers))
     if exit_zero:
         return
-    if bool(report.changes) if diff else failed(result, config.fail_on):
+    # As ruff check --diff: with --diff the exit code says whether there is something to change.
+    if bool(outcome.fixes.changes) if diff else outcome.failed:
         sys.exit(1)

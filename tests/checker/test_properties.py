@@ -35,7 +35,8 @@ from hypothesis import strategies as st
 
 from publisher_check.config import Config
 from publisher_check.engine import run
-from publisher_check.fixes.loop import FixReport, execute
+from publisher_check import api
+from publisher_check.ftypes import FixReport
 from publisher_check.ftypes import FileError, RunResult
 
 
@@ -489,7 +490,7 @@ def assert_fix_is_sound(report: FixReport, root: Path, before: dict[Path, bytes]
         else:
             assert data == before[path], f"{path.name} has no fix and must be byte-for-byte unchanged"
     assert report.write_errors == ()
-    again = execute([root], config, unsafe=True)
+    again = api.check([root], api.Options(config=config, mode="executive", unsafe_fixes=True)).fixes
     assert again.changes == () and again.fixes_applied == 0, "a second --fix changes nothing"
     assert snapshot(root) == after
 
@@ -537,7 +538,7 @@ def test_fixing_generated_publishers_is_sound_and_idempotent(project: Project) -
         materialise(project, root)
         before = snapshot(root)
         config = Config()
-        report = execute([root], config, unsafe=True)
+        report = api.check([root], api.Options(config=config, mode="executive", unsafe_fixes=True)).fixes
         assert report.converged
         assert_fixes_are_clean(report)
         assert_fix_is_sound(report, root, before, config)
@@ -562,7 +563,7 @@ def test_fixing_random_programs_is_sound_and_idempotent(project: Project) -> Non
         materialise(project, root)
         before = snapshot(root)
         config = Config()
-        report = execute([root], config, unsafe=True)
+        report = api.check([root], api.Options(config=config, mode="executive", unsafe_fixes=True)).fixes
         assert_fix_is_sound(report, root, before, config)
 
     in_temporary_folder(check)
