@@ -9,7 +9,7 @@ executive mode the verdict is on what remains after fixing. ``--diff`` follows
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -78,48 +78,106 @@ def _explain(rule_id: str) -> str:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--mode", type=click.Choice(["informative", "executive"]), default="informative", show_default=True,
-              help="informative reports; executive also repairs what it can.")
+@click.option(
+    "--mode",
+    type=click.Choice(["informative", "executive"]),
+    default="informative",
+    show_default=True,
+    help="informative reports; executive also repairs what it can.",
+)
 @click.option("--fix", is_flag=True, help="Synonym of --mode executive.")
-@click.option("--unsafe-fixes", is_flag=True,
-              help="Executive mode also applies the fixes labelled unsafe (see --list-rules); they can break code "
-                   "the rules do not look at, so review them. Without --fix it only changes the fixable counts.")
-@click.option("--diff", is_flag=True,
-              help="Print the changes executive mode would make as a unified diff and write no file (implies --fix). "
-                   "As with ruff check --diff: exit 1 when there is something to change, 0 otherwise; the report "
-                   "of what would remain goes to stderr.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
-              show_default=True,
-              help="text: path:line:col lines and a summary; json: SPEC section 3; sarif: SARIF 2.1.0 for code "
-                   "scanning; github: one GitHub Actions annotation per violation.")
-@click.option("--output", "output_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Write the report to this file (atomically) instead of stdout.")
-@click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
-              help="Lowest severity that fails the run (default: low, or fail-on in config).")
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="Executive mode also applies the fixes labelled unsafe (see --list-rules); they can break code "
+    "the rules do not look at, so review them. Without --fix it only changes the fixable counts.",
+)
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Print the changes executive mode would make as a unified diff and write no file (implies --fix). "
+    "As with ruff check --diff: exit 1 when there is something to change, 0 otherwise; the report "
+    "of what would remain goes to stderr.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "sarif", "github"]),
+    default="text",
+    show_default=True,
+    help="text: path:line:col lines and a summary; json: SPEC section 3; sarif: SARIF 2.1.0 for code "
+    "scanning; github: one GitHub Actions annotation per violation.",
+)
+@click.option(
+    "--output",
+    "output_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the report to this file (atomically) instead of stdout.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    default=None,
+    help="Lowest severity that fails the run (default: low, or fail-on in config).",
+)
 @click.option("--select", multiple=True, help="Only these rule ids (comma-separated, repeatable).")
 @click.option("--ignore", multiple=True, help="Skip these rule ids (comma-separated, repeatable).")
 @click.option("--exclude", multiple=True, help="Extra gitignore-style patterns to skip (repeatable).")
-@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="pyproject.toml to read [tool.publisher-check] from (default: nearest one).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="pyproject.toml to read [tool.publisher-check] from (default: nearest one).",
+)
 @click.option("--session-id", default=None, help="Session id for the metrics (generated when absent).")
-@click.option("--metrics-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Also write the metrics object to this file.")
-@click.option("--metrics-url", type=EndpointType(), default=None,
-              help="Also POST the metrics object to this orchestrator endpoint, with the reference publisher. "
-                   "Bounded to a few seconds; a failure is one line on stderr and never changes the exit code.")
-@click.option("--metrics-header", "metrics_headers", type=HeaderType(), multiple=True, envvar=HEADER_ENVVAR,
-              help=f"'Name: value' header for --metrics-url (repeatable; or {HEADER_ENVVAR}, one header a line). "
-                   "Never printed.")
-@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Report only violations that this baseline file does not record.")
-@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Record the violations found in this file (a baseline) and exit 0 without a report.")
-@click.option("--report-unused-suppressions", is_flag=True,
-              help="Also report '# publisher-check: ignore' comments that suppressed nothing (warnings: the exit "
-                   "code does not change).")
+@click.option(
+    "--metrics-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also write the metrics object to this file.",
+)
+@click.option(
+    "--metrics-url",
+    type=EndpointType(),
+    default=None,
+    help="Also POST the metrics object to this orchestrator endpoint, with the reference publisher. "
+    "Bounded to a few seconds; a failure is one line on stderr and never changes the exit code.",
+)
+@click.option(
+    "--metrics-header",
+    "metrics_headers",
+    type=HeaderType(),
+    multiple=True,
+    envvar=HEADER_ENVVAR,
+    help=f"'Name: value' header for --metrics-url (repeatable; or {HEADER_ENVVAR}, one header a line). Never printed.",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Report only violations that this baseline file does not record.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Record the violations found in this file (a baseline) and exit 0 without a report.",
+)
+@click.option(
+    "--report-unused-suppressions",
+    is_flag=True,
+    help="Also report '# publisher-check: ignore' comments that suppressed nothing (warnings: the exit "
+    "code does not change).",
+)
 @click.option("--no-cache", is_flag=True, help="Parse every file afresh instead of reusing cached results.")
-@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Where parse results are cached (default: $PUBLISHER_CHECK_CACHE_DIR or ~/.cache/publisher-check).")
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Where parse results are cached (default: $PUBLISHER_CHECK_CACHE_DIR or ~/.cache/publisher-check).",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when violations are found.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", "explain_rule", metavar="RULE", default=None, help="Explain a rule and exit.")
@@ -155,28 +213,13 @@ def main(
     from your answers on volume, reliability, destinations and framework) and 'publisher-check
     scaffold --help' (the reference publisher copied into your project, built to that plan).
     """
-    if list_rules:
-        click.echo(_list_rules(), nl=False)
+    if list_rules or explain_rule is not None:
+        click.echo(_list_rules() if list_rules else _explain(explain_rule or ""), nl=False)
         return
-    if explain_rule is not None:
-        click.echo(_explain(explain_rule), nl=False)
-        return
-    if fix or diff:
-        mode = "executive"
-    if diff and output_format != "text":
-        raise click.UsageError(f"--diff prints a diff on stdout; it cannot be combined with --format {output_format}")
     headers = headers_from(metrics_headers)
-    typed = click.get_current_context().get_parameter_source("metrics_headers") is ParameterSource.COMMANDLINE
-    if headers and metrics_url is None and typed:
-        raise click.UsageError("--metrics-header needs --metrics-url")
-    if baseline_file is not None and write_baseline is not None:
-        raise click.UsageError("--baseline and --write-baseline cannot be combined: write the baseline, then check against it")
-    try:
-        known = Baseline.load(baseline_file) if baseline_file is not None else None
-    except BaselineError as exc:
-        raise click.UsageError(str(exc)) from None
+    _refuse_conflicts(diff, output_format, bool(headers), metrics_url, baseline_file, write_baseline)
     options = Options(
-        mode="executive" if mode == "executive" else "informative",
+        mode="executive" if fix or diff or mode == "executive" else "informative",
         unsafe_fixes=unsafe_fixes,
         preview=diff,
         config_file=config_file,
@@ -184,7 +227,7 @@ def main(
         ignore=_split_ids(ignore),
         exclude=exclude,
         fail_on=Severity.parse(fail_on) if fail_on else None,
-        baseline=known,
+        baseline=_load_baseline(baseline_file),
         report_unused_suppressions=report_unused_suppressions,
         propose_fixes=output_format == "sarif",
         session_id=session_id,
@@ -202,12 +245,42 @@ def main(
     emit(RENDERERS[output_format](outcome, color), output_file, err=diff, color=color)
     if diff:  # stdout carries the diff alone
         click.echo(unified_diff(outcome.fixes.changes), nl=False)
+    _send_metrics(outcome, metrics_file, metrics_url, headers)
+    # As ruff check --diff: with --diff the exit code says whether there is something to change.
+    if not exit_zero and (bool(outcome.fixes.changes) if diff else outcome.failed):
+        sys.exit(1)
+
+
+def _refuse_conflicts(
+    diff: bool,
+    output_format: str,
+    headers: bool,
+    metrics_url: str | None,
+    baseline_file: Path | None,
+    write_baseline: Path | None,
+) -> None:
+    """Usage errors in combinations of options that click cannot express."""
+    if diff and output_format != "text":
+        raise click.UsageError(f"--diff prints a diff on stdout; it cannot be combined with --format {output_format}")
+    typed = click.get_current_context().get_parameter_source("metrics_headers") is ParameterSource.COMMANDLINE
+    if headers and metrics_url is None and typed:
+        raise click.UsageError("--metrics-header needs --metrics-url")
+    if baseline_file is not None and write_baseline is not None:
+        raise click.UsageError(
+            "--baseline and --write-baseline cannot be combined: write the baseline, then check against it"
+        )
+
+
+def _load_baseline(path: Path | None) -> Baseline | None:
+    try:
+        return Baseline.load(path) if path is not None else None
+    except BaselineError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _send_metrics(outcome: Run, metrics_file: Path | None, metrics_url: str | None, headers: Mapping[str, str]) -> None:
+    """``--metrics-file`` and ``--metrics-url``; a failed POST is one line on stderr, never an exit code."""
     if metrics_file is not None:
         save_metrics(outcome.metrics, metrics_file)
     if metrics_url is not None:
         report_failure(metrics_url, post_metrics(metrics_url, outcome.metrics.to_dict(), headers))
-    if exit_zero:
-        return
-    # As ruff check --diff: with --diff the exit code says whether there is something to change.
-    if bool(outcome.fixes.changes) if diff else outcome.failed:
-        sys.exit(1)

@@ -123,62 +123,95 @@ def render_json(run: Run) -> str:
     return json.dumps(to_json(run), indent=2) + "\n"
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+class _Painter:
+    """``click.style`` when colouring, the text unchanged otherwise."""
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, **style: Any) -> str:
+        return click.style(text, **style) if self.color else text
+
+
+def _detail_lines(run: Run, paint: _Painter) -> list[str]:
+    """One line per violation, unchecked file, unused suppression and fix not applied."""
+    result = run.result
+    lines = [
+        f"{paint(display_path(v.path), bold=True)}:{v.line}:{v.column}: "
+        f"{paint(v.rule, fg=SEVERITY_COLORS[v.severity], bold=True)} "
+        f"[{paint(v.severity.label, fg=SEVERITY_COLORS[v.severity])}] {v.message}"
+        for v in result.violations
+    ]
+    lines.extend(
+        f"{paint(display_path(e.path), bold=True)}: {paint('error', fg='red')}: {e.message}" for e in result.errors
+    )
+    lines.extend(
+        f"{paint(display_path(u.path), bold=True)}:{u.line}:{u.column}: {paint('warning', fg='yellow')}: {u.message}"
+        for u in run.notes.unused_suppressions or ()
+    )
+    for failure in run.fixes.failures:
+        where = failure.violation
+        lines.append(
+            f"{display_path(where.path)}:{where.line}:{where.column}: {where.rule} fix not applied: {failure.reason}"
+        )
+    return lines
+
+
+def _found_line(result: RunResult) -> str:
+    counts = {s: sum(1 for v in result.violations if v.severity == s) for s in sorted(Severity, reverse=True)}
+    by_severity = ", ".join(f"{count} {s.label}" for s, count in counts.items() if count)
+    summary = f"Found {_plural(len(result.violations), 'violation')}"
+    summary += f" ({by_severity})" if by_severity else ""
+    summary += f" in {result.files_scanned} files"
+    if result.errors:
+        summary += f"; {_plural(len(result.errors), 'file')} could not be checked"
+    return summary + "."
+
+
+def _fix_lines(run: Run) -> list[str]:
+    """Executive mode's account: what was (or would be) fixed, and whether the loop converged."""
+    metrics = run.metrics
+    failed_fixes = f"; {metrics.fixes_failed} fix(es) failed and were not applied" if metrics.fixes_failed else ""
+    fixed, remain = ("Would fix", "would remain") if run.preview else ("Fixed", "remain")
+    lines = [
+        f"{fixed} {metrics.fixes_applied} in {metrics.iterations} iteration(s){failed_fixes}; "
+        f"{metrics.final_violations} of {metrics.initial_violations} {remain} (fix rate {metrics.fix_rate:.0%})."
+    ]
+    if not metrics.converged:
+        lines.append(f"Stopped after {metrics.iterations} fix rounds with fixes still pending (the loop is bounded).")
+    return lines
+
+
 def render_text(run: Run, color: bool = False) -> str:
     """The text report; a preview (``--diff``) words the fix summary as what would happen.
 
     ``color`` styles paths, rule ids, severities and the verdict (the caller decides: only on
     a terminal, never with NO_COLOR)."""
-    result, metrics, notes = run.result, run.metrics, run.notes
-    def paint(text: str, **style: Any) -> str:
-        return click.style(text, **style) if color else text
-
-    lines = [
-        f"{paint(display_path(v.path), bold=True)}:{v.line}:{v.column}: {paint(v.rule, fg=SEVERITY_COLORS[v.severity], bold=True)} "
-        f"[{paint(v.severity.label, fg=SEVERITY_COLORS[v.severity])}] {v.message}"
-        for v in result.violations
-    ]
-    lines.extend(f"{paint(display_path(e.path), bold=True)}: {paint('error', fg='red')}: {e.message}" for e in result.errors)
-    lines.extend(
-        f"{paint(display_path(u.path), bold=True)}:{u.line}:{u.column}: {paint('warning', fg='yellow')}: {u.message}"
-        for u in notes.unused_suppressions or ()
-    )
-    for failure in run.fixes.failures:
-        where = failure.violation
-        lines.append(f"{display_path(where.path)}:{where.line}:{where.column}: {where.rule} fix not applied: {failure.reason}")
+    paint = _Painter(color)
+    lines = _detail_lines(run, paint)
     if lines:
         lines.append("")
-    if not result.publisher_found:
-        lines.append(no_publisher_message(result) + ".")
-    counts = {s: sum(1 for v in result.violations if v.severity == s) for s in sorted(Severity, reverse=True)}
-    by_severity = ", ".join(f"{count} {s.label}" for s, count in counts.items() if count)
-    total = len(result.violations)
-    summary = f"Found {total} violation{'s' if total != 1 else ''}"
-    summary += f" ({by_severity})" if by_severity else ""
-    summary += f" in {result.files_scanned} files"
-    if result.errors:
-        summary += f"; {len(result.errors)} file{'s' if len(result.errors) != 1 else ''} could not be checked"
-    lines.append(summary + ".")
-    if notes.baselined:
-        known = notes.baselined
-        lines.append(f"{known} known violation{'s' if known != 1 else ''} in the baseline not shown.")
-    if metrics.mode == "executive":
-        failed_fixes = f"; {metrics.fixes_failed} fix(es) failed and were not applied" if metrics.fixes_failed else ""
-        fixed, remain = ("Would fix", "would remain") if run.preview else ("Fixed", "remain")
-        lines.append(
-            f"{fixed} {metrics.fixes_applied} in {metrics.iterations} iteration(s){failed_fixes}; "
-            f"{metrics.final_violations} of {metrics.initial_violations} {remain} (fix rate {metrics.fix_rate:.0%})."
-        )
-        if not metrics.converged:
-            lines.append(f"Stopped after {metrics.iterations} fix rounds with fixes still pending (the loop is bounded).")
-    hint = fix_hint(result.violations, metrics.mode, run.unsafe_fixes)
+    if not run.result.publisher_found:
+        lines.append(no_publisher_message(run.result) + ".")
+    lines.append(_found_line(run.result))
+    if run.notes.baselined:
+        lines.append(f"{_plural(run.notes.baselined, 'known violation')} in the baseline not shown.")
+    if run.metrics.mode == "executive":
+        lines.extend(_fix_lines(run))
+    hint = fix_hint(run.result.violations, run.metrics.mode, run.unsafe_fixes)
     if hint:
         lines.append(hint)
     verdict = paint("failed", fg="red", bold=True) if run.failed else paint("passed", fg="green", bold=True)
-    lines.append(f"Session {metrics.session_id}: {verdict}.")
+    lines.append(f"Session {run.metrics.session_id}: {verdict}.")
     return "\n".join(lines) + "\n"
 
 
 @cache
 def report_schema() -> dict[str, Any]:
     text = resources.files(__package__).joinpath("schemas/report.schema.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    schema: dict[str, Any] = json.loads(text)
+    return schema
