@@ -105,8 +105,7 @@ def config_from_table(table: Mapping[str, object], source: Path | None = None) -
     if unknown:
         where = f" in {source}" if source else ""
         raise ConfigError(
-            f"unknown key [tool.publisher-check] {unknown[0]!r}{where} "
-            f"(known keys: {', '.join(sorted(KNOWN_KEYS))})"
+            f"unknown key [tool.publisher-check] {unknown[0]!r}{where} (known keys: {', '.join(sorted(KNOWN_KEYS))})"
         )
     values: dict[str, object] = {"source": source}
     for key, attr in _LIST_KEYS.items():

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pathspec
 
-from .config import Config
+from .analysis.cache import FactsCache
 from .analysis.facts import ModuleFacts
 from .analysis.files import collect_files
-from .analysis.cache import FactsCache
 from .analysis.parsing import DEFAULT_TIMEOUT, Outcome, ParserPool, Request
-from .ftypes import FileError, Finding, Progress, RunResult, Violation
 from .analysis.project import Project, discover, module_index
+from .config import Config
+from .ftypes import FileError, Finding, Progress, RunResult, Violation
 from .registry import RULES_BY_ID
 from .rule import Rule
 

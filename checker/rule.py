@@ -18,13 +18,16 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-from .ftypes import Finding, FixSafety, Severity, Violation
 from .analysis.project import Client, Func, Klass, Publisher
+from .ftypes import Finding, FixSafety, Severity, Violation
 
 if TYPE_CHECKING:
     import libcst as cst
 
     from .fixes.codemods import FixTarget
+
+__all__ = ["Example", "FixSafety", "Rule"]  # what a rule module imports from here
+
 
 @dataclass(frozen=True, slots=True)
 class Example:

@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 
-from . import facts
 from ..fsutil import write_atomic
+from . import facts
 from .parsing import Outcome
 
 CACHE_FORMAT = "5"  # bump when the facts' shape, or which files are errors, changes

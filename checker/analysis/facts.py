@@ -8,7 +8,6 @@ seen together, and lets files be processed in parallel (facts are picklable).
 from __future__ import annotations
 
 import http
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path

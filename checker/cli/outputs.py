@@ -12,9 +12,9 @@ from typing import NoReturn
 
 import click
 
-from ..reports.baseline import Baseline, files_in
 from ..fsutil import write_atomic
 from ..ftypes import Metrics, RunResult
+from ..reports.baseline import Baseline, files_in
 
 
 def _cannot_write(what: str, path: Path, exc: OSError) -> NoReturn:

@@ -233,7 +233,7 @@ def fixability(result: RunResult, config: Config, cache: FactsCache | None = Non
             continue
         hit, flags = cache.lookup(_cache_key(path, source, violations, config)) if cache else (False, None)
         if hit and isinstance(flags, list) and len(flags) == len(violations):
-            available.update(v for v, flag in zip(violations, flags) if flag)
+            available.update(v for v, flag in zip(violations, flags, strict=True) if flag)
         else:
             missed.append((path, source, violations))
     plan = _plan([v for _path, _source, vs in missed for v in vs], config, {}, unsafe=True, rejected=set())

@@ -28,16 +28,15 @@ import importlib.metadata
 import json
 import re
 from collections import Counter
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .baseline import LineTexts, keys
 from ..ftypes import Notes, Replacement, Run, RunResult, Severity, Violation
 from ..registry import RULES_BY_ID
-from .report import no_publisher_message
 from ..rule import Rule
+from .baseline import LineTexts, keys
+from .report import no_publisher_message
 
 TOOL = "publisher-check"
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -214,9 +213,7 @@ def to_sarif(run: Run) -> dict[str, Any]:
     if notes.baselined is not None:
         properties["baselined"] = notes.baselined
     described = {
-        "tool": {
-            "driver": {"name": TOOL, "version": tool_version(), "rules": [rule_descriptor(r) for r in rules]}
-        },
+        "tool": {"driver": {"name": TOOL, "version": tool_version(), "rules": [rule_descriptor(r) for r in rules]}},
         "invocations": [invocation],
         "originalUriBaseIds": {SRCROOT: {"uri": Path.cwd().resolve().as_uri().rstrip("/") + "/"}},
         "columnKind": "unicodeCodePoints",

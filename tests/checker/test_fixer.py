@@ -15,17 +15,16 @@ import libcst as cst
 import pytest
 from click.testing import CliRunner
 
-from publisher_check.cli.check import main
-from publisher_check.fixes.codemods import FixTarget
-from publisher_check.config import Config, find_pyproject, load_config
 from publisher_check.analysis.cache import FactsCache
 from publisher_check.api import Options, check
+from publisher_check.cli.check import main
+from publisher_check.config import Config, find_pyproject, load_config
 from publisher_check.fixes import loop as fixer
+from publisher_check.fixes.codemods import FixTarget
 from publisher_check.fixes.writing import write_changes
-from publisher_check.ftypes import FileChange, Metrics, Notes, Run
-from publisher_check.reports.diff import unified_diff
-from publisher_check.ftypes import Severity, Violation
+from publisher_check.ftypes import FileChange, Metrics, Notes, Run, Severity, Violation
 from publisher_check.registry import RULES_BY_ID
+from publisher_check.reports.diff import unified_diff
 from publisher_check.reports.report import render_text, report_schema
 from publisher_check.rules.pub003_bounded_queue import BoundedQueue
 

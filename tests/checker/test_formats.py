@@ -21,10 +21,11 @@ from urllib.parse import unquote, urlparse
 import jsonschema
 import pytest
 from click.testing import CliRunner
+
 from publisher_check.cli.check import main
 from publisher_check.ftypes import FixReport, Metrics, Notes, Run, RunResult, Severity, Violation
-from publisher_check.reports.github import command, escape_data, escape_property, render_github
 from publisher_check.registry import RULES_BY_ID
+from publisher_check.reports.github import command, escape_data, escape_property, render_github
 from publisher_check.reports.report import report_schema
 
 REPO = Path(__file__).resolve().parents[2]

@@ -33,11 +33,10 @@ import hypothesmith
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from publisher_check import api
 from publisher_check.config import Config
 from publisher_check.engine import run
-from publisher_check import api
-from publisher_check.ftypes import FixReport
-from publisher_check.ftypes import FileError, RunResult
+from publisher_check.ftypes import FileError, FixReport, RunResult
 
 
 def examples(count: int) -> settings:
@@ -80,7 +79,7 @@ class Style:
         if self.formfeed:
             lines = [
                 "\x0c" if not line and following[:1] not in ("", " ", "\t") else line
-                for line, following in zip(lines, [*lines[1:], ""])
+                for line, following in zip(lines, [*lines[1:], ""], strict=True)
             ]
         while lines and not lines[-1]:
             lines.pop()

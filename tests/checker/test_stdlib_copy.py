@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from publisher_check.cli.check import main
 from publisher_check.api import Options, check
+from publisher_check.cli.check import main
 from publisher_check.config import Config
 from publisher_check.engine import run
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from publisher_check.config import Config
-from publisher_check.engine import run
 from publisher_check.analysis.suppressions import suppressions_by_line
 from publisher_check.api import Options, check
+from publisher_check.config import Config
+from publisher_check.engine import run
 
 PUBLISHER = textwrap.dedent(
     """

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from publisher_check.cli.terminal import TerminalProgress, color_enabled
 from publisher_check.config import Config
 from publisher_check.engine import run
-from publisher_check.cli.terminal import TerminalProgress, color_enabled
 
 
 class FakeTerminal(io.StringIO):
