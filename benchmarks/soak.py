@@ -35,8 +35,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "publisher"))
 
-from activity_publisher import ActivityClient, DeliveryReport, ErrorContext, QueueFullError  # noqa: E402
 from fault_server import ServerProcess  # noqa: E402 - a standard-library-only script next to the tests
+
+from activity_publisher import ActivityClient, DeliveryReport, ErrorContext, QueueFullError  # noqa: E402
 
 SECRET = "soak-s3cr3t"
 EVENT_NAMES = ("success_sent", "retry", "rate_limited", "error", "final_error", "dropped")

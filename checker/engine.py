@@ -19,16 +19,15 @@ from pathlib import Path
 
 import pathspec
 
-from .config import Config
+from .analysis.cache import FactsCache
 from .analysis.facts import ModuleFacts
 from .analysis.files import collect_files
-from .analysis.cache import FactsCache, active_cache
 from .analysis.parsing import DEFAULT_TIMEOUT, Outcome, ParserPool, Request
-from .ftypes import FileError, Finding, RunResult, Violation
 from .analysis.project import Project, discover, module_index
+from .config import Config
+from .ftypes import FileError, Finding, Progress, RunResult, Violation
 from .registry import RULES_BY_ID
 from .rule import Rule
-from .cli.terminal import active_progress
 
 
 def _pattern_regex(patterns: Iterable[str]) -> str:
@@ -75,7 +74,6 @@ class Loader:
         self, pool: ParserPool, sources: Mapping[Path, bytes] | None = None, cache: FactsCache | None = None
     ) -> None:
         self.errors: dict[Path, FileError] = {}
-        self.parsed = 0
         self.pool = pool
         self.cache = cache
         self.sources: Mapping[Path, bytes] = sources or {}
@@ -106,7 +104,6 @@ class Loader:
                 outcomes[request[0]] = outcome
             else:
                 misses.append(request)
-        self.parsed += sum(1 for r in misses if not r[3])
         fresh = self.pool.parse(misses)
         if self.cache is not None:
             for request in misses:
@@ -172,16 +169,17 @@ def run(
     config: Config,
     sources: Mapping[Path, bytes] | None = None,
     parse_timeout: float = DEFAULT_TIMEOUT,
+    *,
     cache: FactsCache | None = None,
+    progress: Progress | None = None,
 ) -> RunResult:
     files = collect_files(paths, config.exclude)
-    progress = active_progress()
     if progress is not None:
         progress.start(len(files))
     index = module_index(files, paths)
     screen = candidate_regex(config)
     with ParserPool(timeout=parse_timeout, on_done=progress.advance if progress is not None else None) as pool:
-        loader = Loader(pool, sources, cache if cache is not None else active_cache())
+        loader = Loader(pool, sources, cache)
         project = Project(index, loader, config, loader.read)
         requests: list[Request] = []
         builders: list[Request] = []
@@ -214,7 +212,6 @@ def run(
         violations=tuple(violations),
         errors=tuple(sorted(loader.errors.values(), key=lambda e: e.path.as_posix())),
         files_scanned=len(files),
-        files_parsed=loader.parsed,
         publisher_found=bool(publishers),
         clients=tuple(sorted({f"{p.clients[0].klass.module.path.as_posix()}:{p.clients[0].name}" for p in publishers})),
         suppressed=tuple(sorted(suppressed, key=lambda s: (s[0].as_posix(), s[1], s[2]))),

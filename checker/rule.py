@@ -16,17 +16,17 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar
 
-from .ftypes import Finding, Severity, Violation
 from .analysis.project import Client, Func, Klass, Publisher
+from .ftypes import Finding, FixSafety, Severity, Violation
 
 if TYPE_CHECKING:
     import libcst as cst
 
     from .fixes.codemods import FixTarget
 
-FixSafety = Literal["safe", "unsafe"]
+__all__ = ["Example", "FixSafety", "Rule"]  # what a rule module imports from here
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ import inspect
 
 from publisher_check.rule import Example
 
-_TEMPLATE = '''
+_TEMPLATE = """
 import queue
 import random
 import time
@@ -33,7 +33,7 @@ class Client:
             self._queue.task_done()
 
 {body}
-'''
+"""
 
 
 def delivery_example(body: str) -> Example:
@@ -42,7 +42,7 @@ def delivery_example(body: str) -> Example:
     return Example({"client.py": inspect.cleandoc(_TEMPLATE.format(body=members)) + "\n"})
 
 
-COMPLIANT_DELIVERY = '''
+COMPLIANT_DELIVERY = """
 def _deliver(self, event: dict, attempts: int = 5) -> None:
     for attempt in range(1, attempts + 1):
         response = self._session.post(self._url, json=event, timeout=10)
@@ -59,4 +59,4 @@ def _deliver(self, event: dict, attempts: int = 5) -> None:
 def _retry_after(self, response: requests.Response, attempt: int) -> float:
     header = response.headers.get("Retry-After", "")
     return float(header) if header.isdigit() else min(60.0, 2 ** (attempt - 1))
-'''
+"""

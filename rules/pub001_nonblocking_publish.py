@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from publisher_check.ftypes import Finding, Severity
 from publisher_check.analysis.parts import blocking_calls, chain_text
 from publisher_check.analysis.project import Publisher
+from publisher_check.ftypes import Finding, Severity
 from publisher_check.rule import Example, Rule
 
 

@@ -21,10 +21,10 @@ from typing import ClassVar
 
 import libcst as cst
 
-from publisher_check.fixes.codemods import FixTarget, keyword, set_keyword
-from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.analysis.parts import buffer_of, enqueue_sites
 from publisher_check.analysis.project import QUEUE_TYPES, Publisher
+from publisher_check.fixes.codemods import FixTarget, keyword, set_keyword
+from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.rule import Example, Rule
 
 

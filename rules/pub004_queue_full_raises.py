@@ -23,10 +23,10 @@ from typing import ClassVar
 
 import libcst as cst
 
-from publisher_check.fixes.codemods import FixTarget, is_literal
-from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.analysis.parts import EnqueueSite, buffer_of, enqueue_sites, non_blocking_put
 from publisher_check.analysis.project import Publisher
+from publisher_check.fixes.codemods import FixTarget, is_literal
+from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.rule import Example, Rule
 
 _BROAD = ("Exception", "BaseException", "builtins.Exception", "builtins.BaseException")

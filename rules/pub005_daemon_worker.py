@@ -28,10 +28,10 @@ from typing import ClassVar
 
 import libcst as cst
 
-from publisher_check.fixes.codemods import FixTarget, has_double_star, is_literal, keyword, set_keyword
-from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.analysis.parts import thread_sites
 from publisher_check.analysis.project import Publisher
+from publisher_check.fixes.codemods import FixTarget, has_double_star, is_literal, keyword, set_keyword
+from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.rule import Example, Rule
 
 

@@ -23,9 +23,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from publisher_check.ftypes import Finding, Severity
 from publisher_check.analysis.parts import retries, send_functions
 from publisher_check.analysis.project import Publisher
+from publisher_check.ftypes import Finding, Severity
 from publisher_check.rule import Example, Rule
 from publisher_check.rules._delivery_examples import COMPLIANT_DELIVERY, delivery_example
 

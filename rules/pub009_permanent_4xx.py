@@ -26,9 +26,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from publisher_check.ftypes import Finding, Severity
-from publisher_check.analysis.parts import CLIENT_ERRORS, classification, forcelisted_client_errors, loop_tables, retries, send_functions, status_tables
+from publisher_check.analysis.parts import (
+    CLIENT_ERRORS,
+    classification,
+    forcelisted_client_errors,
+    loop_tables,
+    retries,
+    send_functions,
+    status_tables,
+)
 from publisher_check.analysis.project import Publisher
+from publisher_check.ftypes import Finding, Severity
 from publisher_check.rule import Example, Rule
 from publisher_check.rules._delivery_examples import COMPLIANT_DELIVERY, delivery_example
 

@@ -29,10 +29,10 @@ from typing import ClassVar
 
 import libcst as cst
 
-from publisher_check.fixes.codemods import FixTarget, keyword_arg
-from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.analysis.parts import callback_calls, has_error_callback, untimed_callback_waits
 from publisher_check.analysis.project import Publisher
+from publisher_check.fixes.codemods import FixTarget, keyword_arg
+from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.rule import Example, Rule
 
 

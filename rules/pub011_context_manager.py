@@ -16,15 +16,21 @@ and is not ``async``. Otherwise what ``__exit__`` should call is the author's de
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import re
+from collections.abc import Iterator
 from typing import ClassVar
 
 import libcst as cst
 
-from publisher_check.fixes.codemods import FixTarget, blank_line_before, body_statements, callable_without_arguments, with_body
-from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.analysis.project import Publisher, is_logging_handler, matches
+from publisher_check.fixes.codemods import (
+    FixTarget,
+    blank_line_before,
+    body_statements,
+    callable_without_arguments,
+    with_body,
+)
+from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.rule import Example, Rule
 
 _MISSING = re.compile(r"not a context manager: (.+) missing")

@@ -29,11 +29,18 @@ from typing import ClassVar
 
 import libcst as cst
 
-from publisher_check.fixes.codemods import FixTarget, all_params, body_statements, docstring_length, returns_nothing, with_body
 from publisher_check.analysis.facts import CallFact
-from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.analysis.parts import client_method
 from publisher_check.analysis.project import Func, Publisher, matches
+from publisher_check.fixes.codemods import (
+    FixTarget,
+    all_params,
+    body_statements,
+    docstring_length,
+    returns_nothing,
+    with_body,
+)
+from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.rule import Example, Rule
 
 _STOPPING = frozenset({"set", "join", "cancel", "shutdown", "pause", "stop", "terminate", "kill", "close"})

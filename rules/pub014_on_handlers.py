@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from publisher_check.ftypes import Finding, Severity
 from publisher_check.analysis.parts import client_method
 from publisher_check.analysis.project import Publisher
+from publisher_check.ftypes import Finding, Severity
 from publisher_check.rule import Example, Rule
 
 

@@ -26,10 +26,10 @@ from typing import ClassVar
 
 import libcst as cst
 
-from publisher_check.fixes.codemods import FixTarget, own_scope, set_keyword
-from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.analysis.parts import dict_events, model_classes, model_decorator
 from publisher_check.analysis.project import Publisher
+from publisher_check.fixes.codemods import FixTarget, own_scope, set_keyword
+from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.rule import Example, FixSafety, Rule
 
 

@@ -24,11 +24,11 @@ from typing import ClassVar
 
 import libcst as cst
 
-from publisher_check.fixes.codemods import FixTarget, all_params, is_static, is_stub, own_scope, returns_nothing
 from publisher_check.analysis.facts import FunctionFact
-from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.analysis.parts import model_classes, part_modules
 from publisher_check.analysis.project import Func, Publisher
+from publisher_check.fixes.codemods import FixTarget, all_params, is_static, is_stub, own_scope, returns_nothing
+from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.rule import Example, Rule
 
 

@@ -15,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from publisher_check.cli.entry import main
 
 REPO = Path(__file__).resolve().parents[1]

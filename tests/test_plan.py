@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+
 from publisher_check.cli.entry import main
 from publisher_check.skill.plan import Answers, Example, PlanError, make_plan, volume_class
 

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+
 from publisher_check.cli.entry import main
 from publisher_check.skill.plan import Answers, Example, make_plan
 from publisher_check.skill.scaffold import ScaffoldError, check_package_name, render

@@ -14,14 +14,12 @@ import io
 import os
 import pathlib
 import pickle
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 
-from . import facts
 from ..fsutil import write_atomic
+from . import facts
 from .parsing import Outcome
 
 CACHE_FORMAT = "6"  # bump when the facts' shape, or which files are errors, changes
@@ -117,20 +115,3 @@ class FactsCache:
             write_atomic(entry, pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
         except OSError:
             pass  # a read-only or full cache folder only costs speed
-
-
-_ACTIVE: ContextVar[FactsCache | None] = ContextVar("publisher_check_cache", default=None)
-
-
-@contextmanager
-def using(cache: FactsCache | None) -> Iterator[None]:
-    """Let every engine run inside this block (one pass, or executive mode's rounds) use ``cache``."""
-    token = _ACTIVE.set(cache)
-    try:
-        yield
-    finally:
-        _ACTIVE.reset(token)
-
-
-def active_cache() -> FactsCache | None:
-    return _ACTIVE.get()

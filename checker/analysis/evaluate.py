@@ -24,7 +24,27 @@ from typing import Final
 
 # The statuses the delivery table is computed for (issue: representative codes of each class).
 REPRESENTATIVE_STATUSES: Final = (
-    200, 201, 204, 301, 302, 304, 400, 401, 403, 404, 408, 409, 410, 413, 422, 429, 500, 501, 502, 503, 504,
+    200,
+    201,
+    204,
+    301,
+    302,
+    304,
+    400,
+    401,
+    403,
+    404,
+    408,
+    409,
+    410,
+    413,
+    422,
+    429,
+    500,
+    501,
+    502,
+    503,
+    504,
 )
 STATUS_ATTRIBUTES: Final = frozenset({"status", "status_code", "code", "http_status", "status_int"})
 _STATUS_NAMES: Final = {s.name: int(s) for s in http.HTTPStatus}
@@ -58,10 +78,10 @@ class Raised:
 _COMPARE: Final[Mapping[type[ast.cmpop], Callable[[object, object], object]]] = {
     ast.Eq: operator.eq,
     ast.NotEq: operator.ne,
-    ast.Lt: operator.lt,
-    ast.LtE: operator.le,
-    ast.Gt: operator.gt,
-    ast.GtE: operator.ge,
+    ast.Lt: lambda a, b: a < b,  # type: ignore[operator]
+    ast.LtE: lambda a, b: a <= b,  # type: ignore[operator]
+    ast.Gt: lambda a, b: a > b,  # type: ignore[operator]
+    ast.GtE: lambda a, b: a >= b,  # type: ignore[operator]
     ast.In: lambda a, b: operator.contains(b, a),  # type: ignore[arg-type]
     ast.NotIn: lambda a, b: not operator.contains(b, a),  # type: ignore[arg-type]
     ast.Is: operator.is_,
@@ -106,7 +126,9 @@ def module_constants(module: ast.Module) -> dict[str, object]:
 class _Scope:
     """Evaluates expressions against local bindings, then the module's constants."""
 
-    def __init__(self, constants: Mapping[str, object], classes: set[str], local: dict[str, object] | None = None) -> None:
+    def __init__(
+        self, constants: Mapping[str, object], classes: set[str], local: dict[str, object] | None = None
+    ) -> None:
         self.constants = constants
         self.classes = classes
         self.local = local if local is not None else {}
@@ -128,7 +150,7 @@ class _Scope:
             return frozenset(self.value(e) for e in node.elts)
         if isinstance(node, ast.Compare):
             left = self.value(node.left)
-            for op, comparator in zip(node.ops, node.comparators):
+            for op, comparator in zip(node.ops, node.comparators, strict=True):
                 right = self.value(comparator)
                 if not self._apply(_COMPARE, op, left, right):
                     return False
@@ -151,7 +173,9 @@ class _Scope:
             return self._call(node)
         raise Undecided(type(node).__name__)
 
-    def _apply(self, table: Mapping[type, Callable[[object, object], object]], op: object, a: object, b: object) -> object:
+    def _apply(
+        self, table: Mapping[type, Callable[[object, object], object]], op: object, a: object, b: object
+    ) -> object:
         function = table.get(type(op))
         if function is None or isinstance(a, Carrier) or isinstance(b, Carrier):
             raise Undecided("operator")
@@ -200,9 +224,9 @@ class _Scope:
             if isinstance(inner, (tuple, frozenset, range)):
                 return _COLLECTIONS[name](inner)
         if name == "range" and 1 <= len(args) <= 3 and not node.keywords:
-            bounds = [self.value(a) for a in args]
-            if all(isinstance(b, int) for b in bounds):
-                return range(*bounds)  # type: ignore[arg-type]
+            bounds = [bound for bound in (self.value(a) for a in args) if isinstance(bound, int)]
+            if len(bounds) == len(args):
+                return range(*bounds)
         if name == "isinstance" and len(args) == 2:
             subject = self.value(args[0])
             if isinstance(subject, Carrier):
@@ -252,7 +276,9 @@ def _run(body: list[ast.stmt], scope: _Scope) -> None:
             raise Undecided(type(statement).__name__)
 
 
-def answer(function: ast.FunctionDef | ast.AsyncFunctionDef, bound: object, constants: Mapping[str, object], classes: set[str]) -> object:
+def answer(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, bound: object, constants: Mapping[str, object], classes: set[str]
+) -> object:
     """What ``function`` returns (or ``Raised``) with its first parameter (after self/cls) bound to ``bound``."""
     params = [a.arg for a in function.args.posonlyargs + function.args.args]
     if params and params[0] in ("self", "cls"):
@@ -325,7 +351,9 @@ Lookup = Callable[[ast.Call], Definition | None]
 class _LoopScope(_Scope):
     """A scope that can also call the module's status helpers (``label = outcome_for(status)``)."""
 
-    def __init__(self, constants: Mapping[str, object], classes: set[str], local: dict[str, object], lookup: Lookup) -> None:
+    def __init__(
+        self, constants: Mapping[str, object], classes: set[str], local: dict[str, object], lookup: Lookup
+    ) -> None:
         super().__init__(constants, classes, local)
         self.lookup = lookup
 
@@ -375,7 +403,11 @@ def _loop_body(body: list[ast.stmt], scope: _LoopScope) -> None:
             isinstance(n, (ast.Return, ast.Raise, ast.Break, ast.Continue, ast.Yield)) for n in ast.walk(statement)
         ):
             continue  # an inner loop for its effect (notifying listeners) does not change the course
-        elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call) and scope.may_raise(statement.value):
+        elif (
+            isinstance(statement, ast.Expr)
+            and isinstance(statement.value, ast.Call)
+            and scope.may_raise(statement.value)
+        ):
             raise Undecided("a call that may raise")
         elif isinstance(statement, (ast.Expr, ast.Pass, ast.Assert, ast.Delete, ast.Global, ast.Nonlocal)):
             continue  # a call for its effect (a log line, a sleep) does not change the course
@@ -462,7 +494,8 @@ def loop_table(
             if isinstance(node, (ast.For, ast.While, ast.AsyncFor))
             and node.lineno <= send_line <= (node.end_lineno or node.lineno)
             and not any(
-                isinstance(inner, (ast.For, ast.While, ast.AsyncFor)) and inner is not node
+                isinstance(inner, (ast.For, ast.While, ast.AsyncFor))
+                and inner is not node
                 and inner.lineno <= send_line <= (inner.end_lineno or inner.lineno)
                 for inner in ast.walk(node)
             )

@@ -8,13 +8,14 @@ seen together, and lets files be processed in parallel (facts are picklable).
 from __future__ import annotations
 
 import http
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from .suppressions import suppressions_by_line
 
 # ---------------------------------------------------------------------------
 # The facts
@@ -140,7 +141,6 @@ class FunctionFact:
     has_exponential_math: bool  # "**", "<<", pow(), "*=" or "x = x * y" in a loop
     has_loop: bool
     is_abstract: bool
-    is_async: bool
 
     @property
     def is_static(self) -> bool:
@@ -184,8 +184,6 @@ class ModuleFacts:
 _SHORT_MAX = 80
 _STATUS_NAMES: dict[str, int] = {s.name: int(s) for s in http.HTTPStatus}
 _STATUS_WORDS = ("status", "code")
-_SUPPRESSION = re.compile(r"#\s*publisher-check\s*:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def dotted(node: cst.CSTNode) -> str | None:
@@ -319,22 +317,6 @@ def _reraises(handler: cst.ExceptHandler) -> bool:
     return finder.found
 
 
-def suppressions_in(text: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
-    """Inline ``# publisher-check: ignore[PUB005]`` comments by line (empty tuple = all)."""
-    if "publisher-check" not in text:
-        return ()
-    found: list[tuple[int, tuple[str, ...]]] = []
-    # Lines as libcst numbers them: str.splitlines() also breaks at form feeds and other
-    # separators, which would shift every suppression below one away from its finding.
-    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
-        match = _SUPPRESSION.search(line)
-        if match:
-            ids = match.group(1)
-            rules = tuple(r.strip().upper() for r in ids.split(",") if r.strip()) if ids else ()
-            found.append((number, rules))
-    return tuple(found)
-
-
 # ---------------------------------------------------------------------------
 # The visitor
 
@@ -400,7 +382,6 @@ class FactExtractor(cst.CSTVisitor):
         self.function_stack: list[_FunctionFrame] = []
         self.assign_targets: dict[int, str] = {}
         self.offthread_depth = 0
-        self.lambda_depth = 0
         self.offthread_lambda_depth = 0
 
     # -- helpers ------------------------------------------------------------
@@ -597,7 +578,6 @@ class FactExtractor(cst.CSTVisitor):
                 has_exponential_math=frame.exponential,
                 has_loop=frame.has_loop,
                 is_abstract=is_stub_body(original_node.body),
-                is_async=original_node.asynchronous is not None,
             )
         )
 
@@ -748,12 +728,10 @@ class FactExtractor(cst.CSTVisitor):
             self.frame.exponential = True
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
-        self.lambda_depth += 1
         if self.offthread_depth:
             self.offthread_lambda_depth += 1
 
     def leave_Lambda(self, original_node: cst.Lambda) -> None:
-        self.lambda_depth -= 1
         if self.offthread_lambda_depth:
             self.offthread_lambda_depth -= 1
 
@@ -956,13 +934,13 @@ def _constants(body: Sequence[cst.BaseStatement | cst.BaseSmallStatement], prefi
             continue
         for small in statement.body:
             target: cst.BaseExpression | None = None
-            value: cst.BaseExpression | None = None
+            assigned: cst.BaseExpression | None = None
             if isinstance(small, cst.Assign) and len(small.targets) == 1:
-                target, value = small.targets[0].target, small.value
+                target, assigned = small.targets[0].target, small.value
             elif isinstance(small, cst.AnnAssign) and small.value is not None:
-                target, value = small.target, small.value
-            if isinstance(target, cst.Name) and value is not None:
-                constant = _constant_value(value)
+                target, assigned = small.target, small.value
+            if isinstance(target, cst.Name) and assigned is not None:
+                constant = _constant_value(assigned)
                 if constant is not None:
                     found[prefix + target.value] = constant
     return found
@@ -974,7 +952,6 @@ def extract(path: Path, module_name: str, source: bytes) -> tuple[ModuleFacts, c
     is_package = path.name == "__init__.py"
     extractor = FactExtractor(module_name, is_package, _top_level_names(module), _constants(module.body))
     MetadataWrapper(module, unsafe_skip_copy=True).visit(extractor)
-    text = source.decode(module.encoding, errors="replace")
     facts = ModuleFacts(
         path=path,
         module=module_name,
@@ -983,6 +960,6 @@ def extract(path: Path, module_name: str, source: bytes) -> tuple[ModuleFacts, c
         functions=tuple(extractor.functions),
         module_calls=tuple(extractor.module_calls),
         module_types=tuple(extractor.module_types.items()),
-        suppressions=suppressions_in(text),
+        suppressions=suppressions_by_line(source),
     )
     return facts, module

@@ -15,9 +15,25 @@ import pathspec
 
 SKIPPED_DIRS: frozenset[str] = frozenset(
     {
-        ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", ".env",
-        "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".publisher-check-cache",
-        "build", "dist", "node_modules", "site-packages", ".eggs",
+        ".git",
+        ".hg",
+        ".svn",
+        ".tox",
+        ".nox",
+        ".venv",
+        "venv",
+        "env",
+        ".env",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".publisher-check-cache",
+        "build",
+        "dist",
+        "node_modules",
+        "site-packages",
+        ".eggs",
     }
 )
 

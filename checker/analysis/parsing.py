@@ -42,8 +42,10 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
-def _compile(path: Path, source: bytes) -> None:
-    """A full compile, not only the parser's: CPython finds some syntax errors later ('return'
+def compile_source(path: Path, source: bytes) -> None:
+    """The one compile check (VERIFY's and the fix loop's); raises SyntaxError or ValueError.
+
+    A full compile, not only the parser's: CPython finds some syntax errors later ('return'
     outside a function, a misplaced or unknown __future__ import), and libcst finds none of
     those. It costs no more than building the AST."""
     with warnings.catch_warnings():
@@ -55,10 +57,10 @@ def parse_one(path: Path, module_name: str, source: bytes, syntax_only: bool) ->
     """Facts of one file, or only whether it compiles (files that cannot hold publisher parts)."""
     try:
         if syntax_only:
-            _compile(path, source)
+            compile_source(path, source)
             return None
         facts = extract(path, module_name, source)[0]
-        _compile(path, source)  # after libcst, whose crashes and hangs the pool reports as such
+        compile_source(path, source)  # after libcst, whose crashes and hangs the pool reports as such
         return facts
     except SyntaxError as exc:
         return f"syntax error at line {exc.lineno}, column {exc.offset}: {exc.msg}"

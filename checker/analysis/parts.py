@@ -930,8 +930,9 @@ def _caller_objects(func: Func, node: ast.FunctionDef | ast.AsyncFunctionDef) ->
             for target in statement.targets:
                 if isinstance(target, ast.Name) and target.id in names:
                     value = statement.value
-                    keeps = isinstance(value, ast.BoolOp) and any(isinstance(v, ast.Name) and v.id == target.id for v in value.values)
-                    if keeps and any(isinstance(v, (ast.Dict, ast.List)) for v in value.values):
+                    operands = value.values if isinstance(value, ast.BoolOp) else []
+                    keeps = any(isinstance(v, ast.Name) and v.id == target.id for v in operands)
+                    if keeps and any(isinstance(v, (ast.Dict, ast.List)) for v in operands):
                         mutable.add(target.id)  # "traits = traits or {}": a dict, and still the caller's
                     elif not keeps:
                         names.discard(target.id)

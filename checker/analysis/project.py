@@ -739,7 +739,9 @@ def _calls_what_it_takes(function: ast.AST) -> bool:
     """``job = self._queue.get(); job()``: the items taken from a queue are called."""
     taken: set[str] = set()
     for node in ast.walk(function):
-        call = node.value if isinstance(node, ast.Assign) else None
+        if not isinstance(node, ast.Assign):
+            continue
+        call = node.value
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in ("get", "get_nowait"):
             # queue.get(), get(True, 1.0), get(timeout=…) — not dict.get(key)
             if not call.args or (isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, bool)):

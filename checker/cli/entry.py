@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 import click
 
+from ..mcp.command import mcp_command
 from . import check
 from .commands import plan_command, scaffold_command
-from ..mcp.command import mcp_command
 
 SUBCOMMANDS: dict[str, click.Command] = {"plan": plan_command, "scaffold": scaffold_command, "mcp": mcp_command}
 

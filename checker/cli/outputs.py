@@ -1,20 +1,20 @@
-"""Where a run's results go besides the report's text: ``--output`` and ``--write-baseline``.
+"""Where a run's results go besides stdout: ``--output``, ``--write-baseline`` and ``--metrics-file``.
 
-A file that cannot be written is a tool error: one line on stderr, exit 2, as for
-``--metrics-file``.
+A file that cannot be written is a tool error: one line on stderr, exit 2.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import NoReturn
 
 import click
 
-from ..reports.baseline import Baseline, files_in
 from ..fsutil import write_atomic
-from ..ftypes import RunResult
+from ..ftypes import Metrics, RunResult
+from ..reports.baseline import Baseline, files_in
 
 
 def _cannot_write(what: str, path: Path, exc: OSError) -> NoReturn:
@@ -44,3 +44,11 @@ def save_baseline(result: RunResult, path: Path) -> None:
     if result.errors:
         message += f"; {len(result.errors)} files could not be checked and are not in it"
     click.echo(message, err=True)
+
+
+def save_metrics(metrics: Metrics, path: Path) -> None:
+    """The metrics object alone, as JSON, in ``path``."""
+    try:
+        write_atomic(path, (json.dumps(metrics.to_dict(), indent=2) + "\n").encode())
+    except OSError as exc:
+        _cannot_write("metrics file", path, exc)

@@ -4,48 +4,21 @@ Colour follows https://no-color.org: never when ``NO_COLOR`` is set to anything 
 empty string, and never when the output is not a terminal (a pipe, a file, CI logs).
 The progress line goes to stderr, only when stderr is a terminal and the run covers
 ``MIN_FILES`` files or more. It is redrawn in place and erased at the end, so nothing of
-it stays in the output. The command sets it with ``showing()`` around whatever runs the
-checks (one pass, or executive mode's rounds), and ``engine.run`` reports to it.
+it stays in the output. The command passes it to ``api.check()``, which hands it to every
+``engine.run`` (one pass, or executive mode's rounds).
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping
 from types import TracebackType
-from typing import Protocol, Self, TextIO
+from typing import Self, TextIO
 
 MIN_FILES = 200  # a smaller run ends before a progress line is worth drawing
 REFRESH = 0.1  # seconds between redraws
 WIDTH = 30  # characters of the bar
-
-
-class Progress(Protocol):
-    """What the engine reports as it goes: the number of files, then files done."""
-
-    def start(self, total: int) -> None: ...
-
-    def advance(self, count: int = 1) -> None: ...
-
-
-_ACTIVE: ContextVar[Progress | None] = ContextVar("publisher_check_progress", default=None)
-
-
-@contextmanager
-def showing(progress: Progress) -> Iterator[None]:
-    """Report the runs inside this block to ``progress``."""
-    token = _ACTIVE.set(progress)
-    try:
-        yield
-    finally:
-        _ACTIVE.reset(token)
-
-
-def active_progress() -> Progress | None:
-    return _ACTIVE.get()
 
 
 def is_terminal(stream: object) -> bool:

@@ -21,8 +21,8 @@ from typing import TypeVar
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from ..config import Config
 from ..analysis.facts import dotted, is_stub_body
+from ..config import Config
 from ..ftypes import Violation
 
 N = TypeVar("N", bound=cst.CSTNode)
@@ -112,7 +112,11 @@ class FixTarget:
                 base = dotted(node.module) if node.module is not None else None
                 for alias in node.names:
                     name = dotted(alias.name) or ""
-                    local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
+                    local = (
+                        alias.asname.name.value
+                        if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
+                        else name
+                    )
                     names[local] = f"{base}.{name}" if base else name
         return names
 
@@ -175,7 +179,9 @@ def has_double_star(call: cst.Call) -> bool:
 
 def keyword_arg(name: str, value: cst.BaseExpression) -> cst.Arg:
     return cst.Arg(
-        keyword=cst.Name(name), value=value, equal=cst.AssignEqual(whitespace_before=_NO_SPACE, whitespace_after=_NO_SPACE)
+        keyword=cst.Name(name),
+        value=value,
+        equal=cst.AssignEqual(whitespace_before=_NO_SPACE, whitespace_after=_NO_SPACE),
     )
 
 
@@ -237,7 +243,11 @@ def docstring_length(statements: Sequence[cst.BaseStatement]) -> int:
     """1 when the first statement is a docstring, else 0."""
     if statements and isinstance(statements[0], cst.SimpleStatementLine):
         first = statements[0].body
-        if len(first) == 1 and isinstance(first[0], cst.Expr) and isinstance(first[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+        if (
+            len(first) == 1
+            and isinstance(first[0], cst.Expr)
+            and isinstance(first[0].value, (cst.SimpleString, cst.ConcatenatedString))
+        ):
             return 1
     return 0
 

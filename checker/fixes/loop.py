@@ -19,25 +19,22 @@ What the loop guarantees (each is tested in ``tests/checker/test_fixer.py``):
 
 from __future__ import annotations
 
-import difflib
-import stat
-import warnings
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import libcst as cst
 
-from ..analysis.cache import active_cache
-from .codemods import FixTarget
+from ..analysis.cache import FactsCache
+from ..analysis.parsing import compile_source, describe_error
 from ..config import Config
-from ..engine import run
-from ..fsutil import write_atomic
-from ..ftypes import FileError, FixFailure, RunResult, Violation
-from ..analysis.parsing import describe_error
+from ..ftypes import FileChange, FileError, FixFailure, FixReport, FixSafety, Replacement, RunResult, Violation
 from ..registry import RULES_BY_ID
-from ..reports.report import display_path
-from ..rule import FixSafety, Rule
+from ..rule import Rule
+from .codemods import FixTarget
+from .writing import write_changes
+
+Verify = Callable[[Mapping[Path, bytes]], RunResult]
 
 MAX_ROUNDS = 10
 
@@ -52,32 +49,6 @@ class Edit:
     text: str
     replaced: str  # the text it replaces, to recognise the same fix in a later round
     scope: tuple[int, int]  # what the fix rewrote (covers [start, end)); no other fix may touch it
-
-
-@dataclass(frozen=True, slots=True)
-class FileChange:
-    path: Path
-    encoding: str
-    before: bytes
-    after: bytes
-    fixes: int  # fixes kept in this file
-
-
-@dataclass(frozen=True, slots=True)
-class FixReport:
-    initial: RunResult
-    final: RunResult  # what remains; each violation's ``fixable`` says whether a fix is available
-    rounds: int
-    fixes_applied: int
-    failures: tuple[FixFailure, ...]
-    converged: bool
-    changes: tuple[FileChange, ...]
-    write_errors: tuple[FileError, ...] = ()
-
-    @property
-    def iterations(self) -> int:
-        """Fix rounds run; a run with nothing to fix still made its one VERIFY pass."""
-        return max(1, self.rounds)
 
 
 @dataclass
@@ -143,9 +114,7 @@ def _parse_checked(path: Path, data: bytes, config: Config) -> FixTarget | str:
     if parsed.code.encode(module.encoding) != data:
         return "libcst does not reproduce it byte for byte"
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarnings in the user's code are not our verdict
-            compile(data, str(path), "exec", dont_inherit=True)
+        compile_source(path, data)
     except (SyntaxError, ValueError) as exc:
         detail = f"{type(exc).__name__}: {exc.msg}" if isinstance(exc, SyntaxError) else describe_error(exc)
         return f"it does not compile ({detail})"
@@ -251,12 +220,11 @@ def _cache_key(path: Path, source: bytes, violations: Sequence[Violation], confi
     return [b"fixability", str(path).encode(), source, described.encode(), repr(config).encode()]
 
 
-def fixability(result: RunResult, config: Config) -> RunResult:
+def fixability(result: RunResult, config: Config, cache: FactsCache | None = None) -> RunResult:
     """``result`` with each violation's ``fixable`` saying whether a fix (safe or unsafe) exists for it.
 
     Trying the fixes costs a parse and a position pass per file, more than a warm (cached)
     VERIFY; so the answer per file is cached next to the facts, under the same content key."""
-    cache = active_cache()
     available: set[Violation] = set()
     missed: list[tuple[Path, bytes, list[Violation]]] = []
     for path, violations in _by_file(result.violations).items():
@@ -265,7 +233,7 @@ def fixability(result: RunResult, config: Config) -> RunResult:
             continue
         hit, flags = cache.lookup(_cache_key(path, source, violations, config)) if cache else (False, None)
         if hit and isinstance(flags, list) and len(flags) == len(violations):
-            available.update(v for v, flag in zip(violations, flags) if flag)
+            available.update(v for v, flag in zip(violations, flags, strict=True) if flag)
         else:
             missed.append((path, source, violations))
     plan = _plan([v for _path, _source, vs in missed for v in vs], config, {}, unsafe=True, rejected=set())
@@ -274,18 +242,6 @@ def fixability(result: RunResult, config: Config) -> RunResult:
         for path, source, violations in missed:
             cache.store(_cache_key(path, source, violations, config), [v in plan.available for v in violations])
     return _with_fixability(result, available)
-
-
-@dataclass(frozen=True, slots=True)
-class Replacement:
-    """A violation's fix as SARIF wants it: the region it replaces (1-based, end exclusive) and the new text."""
-
-    start_line: int
-    start_column: int
-    end_line: int
-    end_column: int
-    text: str
-    safety: FixSafety
 
 
 def _position(code: str, offset: int) -> tuple[int, int]:
@@ -305,45 +261,27 @@ def proposed_fixes(result: RunResult, config: Config) -> dict[Violation, Replace
     return found
 
 
-def inform(paths: Sequence[Path], config: Config) -> FixReport:
-    """Informative mode: one VERIFY pass; fixes are only tried in memory to tell which violations have one."""
-    result = run(paths, config)
-    return FixReport(
-        initial=result, final=fixability(result, config), rounds=0, fixes_applied=0, failures=(), converged=True, changes=()
-    )
-
-
-def _write(changes: Sequence[FileChange]) -> list[FileError]:
-    errors: list[FileError] = []
-    written: dict[Path, bytes] = {}
-    for change in changes:
-        target = change.path.resolve()  # through a symlink: replace the file, keep the link
-        if target in written:  # the same file seen under two paths (a link inside the tree)
-            if written[target] != change.after:
-                errors.append(FileError(change.path, "is also another path, fixed differently there; left as it is"))
-            continue
-        try:
-            if target.read_bytes() != change.before:
-                errors.append(FileError(change.path, "changed on disk while it was being fixed; left as it is"))
-                continue
-            write_atomic(target, change.after, stat.S_IMODE(target.stat().st_mode))
-            written[target] = change.after
-        except OSError as exc:
-            errors.append(FileError(change.path, f"cannot write the fixed file: {exc.strerror or exc}"))
-    return errors
-
-
 def execute(
-    paths: Sequence[Path], config: Config, *, unsafe: bool = False, write: bool = True, max_rounds: int = MAX_ROUNDS
+    verify: Verify,
+    config: Config,
+    *,
+    unsafe: bool = False,
+    write: bool = True,
+    max_rounds: int = MAX_ROUNDS,
+    cache: FactsCache | None = None,
 ) -> FixReport:
-    """Fix what can be fixed under ``paths``; with ``write=False`` only compute the changes."""
+    """Fix what ``verify`` finds; with ``write=False`` only compute the changes.
+
+    ``verify(sources)`` is VERIFY over the run's paths with ``sources`` (path -> bytes) read
+    instead of the files on disk: the caller (``api``) binds it to the engine, so that the
+    loop knows nothing of how violations are found."""
     sources: dict[Path, bytes] = {}
     originals: dict[Path, bytes] = {}
     encodings: dict[Path, str] = {}
     kept_per_file: dict[Path, int] = {}
     rejected: set[_RejectKey] = set()
     failures: list[FixFailure] = []
-    initial = result = run(paths, config)
+    initial = result = verify({})
     rounds = 0
     while True:
         plan = _plan(result.violations, config, sources, unsafe, rejected)
@@ -360,7 +298,7 @@ def execute(
                 sources[path] = applied.data
                 encodings[path] = applied.encoding
                 kept_per_file[path] = kept_per_file.get(path, 0) + len(applied.kept)
-        result = run(paths, config, sources)
+        result = verify(sources)
     converged = not plan.edits
     changes = tuple(
         FileChange(path, encodings[path], originals[path], sources[path], kept_per_file[path])
@@ -372,12 +310,12 @@ def execute(
     fixes_applied = sum(change.fixes for change in changes)
     write_errors: list[FileError] = []
     if write and changes:
-        write_errors = _write(changes)
+        write_errors = write_changes(changes)
         if write_errors:  # what is on disk is the truth now
             unwritten = {e.path for e in write_errors}
             fixes_applied -= sum(c.fixes for c in changes if c.path in unwritten)
             changes = tuple(c for c in changes if c.path not in unwritten)
-            final = fixability(run(paths, config), config)
+            final = fixability(verify({}), config, cache)
     return FixReport(
         initial=initial,
         final=final,
@@ -388,15 +326,3 @@ def execute(
         changes=changes,
         write_errors=tuple(write_errors),
     )
-
-
-def unified_diff(changes: Sequence[FileChange]) -> str:
-    """The changes as one unified diff; both headers name the file as the report does (as ruff does)."""
-    chunks: list[str] = []
-    for change in changes:
-        name = display_path(change.path)
-        before = change.before.decode(change.encoding).splitlines(keepends=True)
-        after = change.after.decode(change.encoding).splitlines(keepends=True)
-        for line in difflib.unified_diff(before, after, fromfile=name, tofile=name):
-            chunks.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-    return "".join(chunks)

@@ -22,9 +22,8 @@ import copy
 import json
 import os
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -39,18 +38,18 @@ from mcp.server.lowlevel import Server
 from mcp.server.session import ServerSession
 from mcp.server.stdio import stdio_server
 
-from ..analysis.cache import FactsCache, default_cache_dir, using
-from ..config import ConfigError, find_pyproject, load_config, with_overrides
+from ..analysis.cache import FactsCache, default_cache_dir
 from ..analysis.files import PathError
-from ..fixes.loop import FixReport, execute, inform, unified_diff
-from ..ftypes import Severity
-from ..skill.plan import DESTINATIONS, FRAMEWORKS, RELIABILITIES, Answers, Example, PlanError, load_example, make_plan
+from ..api import Options, check
+from ..config import ConfigError, find_pyproject, load_config
+from ..ftypes import FixReport, Severity
 from ..registry import RULES_BY_ID
-from ..reports.report import Metrics, display_path, report_schema, to_json
-from ..rule import Rule
+from ..reports.diff import unified_diff
+from ..reports.report import display_path, report_schema, to_json
 from ..reports.sarif import tool_version
+from ..rule import Rule
+from ..skill.plan import DESTINATIONS, FRAMEWORKS, RELIABILITIES, Answers, Example, PlanError, load_example, make_plan
 from ..skill.scaffold import ScaffoldError, render, write
-from ..cli.terminal import showing
 from .paths import RootError, Roots
 
 PROGRESS_REFRESH = 0.2  # seconds between two progress notifications of one call
@@ -79,42 +78,30 @@ def _run_check(
     session_id: str | None = None,
     progress: _Progress | None = None,
 ) -> tuple[dict[str, Any], FixReport]:
-    """Run one check as the CLI does and return its SPEC section 3 report (and the fix report).
+    """Run one check through ``api.check()`` and return its SPEC section 3 report (and the fix report).
 
-    The only call into the checker's engine from the MCP server: when the CLI becomes a shell
-    over ``publisher_check.api.check()``, this is the function to point at it.
+    A ``pyproject.toml`` above the roots is never read: the configuration comes from inside them.
     """
     targets = [roots.resolve(path) for path in paths or ["."]]
-    started = time.perf_counter()
     try:
         pyproject = find_pyproject(targets[0])
-        config = with_overrides(
-            load_config(pyproject if pyproject is not None and roots.contains(pyproject) else None),
-            select=tuple(s.upper() for s in select) or None,
-            ignore=tuple(s.upper() for s in ignore) or None,
-            fail_on=Severity.parse(fail_on) if fail_on else None,
+        options = Options(
+            mode="executive" if executive else "informative",
+            unsafe_fixes=unsafe_fixes,
+            preview=not write_files,
+            config=load_config(pyproject if pyproject is not None and roots.contains(pyproject) else None),
+            select=tuple(s.upper() for s in select),
+            ignore=tuple(s.upper() for s in ignore),
             exclude=tuple(exclude),
+            fail_on=Severity.parse(fail_on) if fail_on else None,
+            session_id=session_id,
+            cache=FactsCache(default_cache_dir()),
+            progress=progress or _Progress(None),
         )
-        with showing(progress or _Progress(None)), using(FactsCache(default_cache_dir())):
-            if executive:
-                report = execute(targets, config, unsafe=unsafe_fixes, write=write_files)
-            else:
-                report = inform(targets, config)
+        run = check(targets, options)
     except (ConfigError, PathError, ValueError) as exc:
         raise ToolFailure(str(exc)) from None
-    result = replace(report.final, errors=report.final.errors + report.write_errors)
-    metrics = Metrics(
-        session_id=session_id or str(uuid.uuid4()),
-        initial_violations=len(report.initial.violations),
-        iterations=report.iterations,
-        fixes_applied=report.fixes_applied,
-        final_violations=len(result.violations),
-        mode="executive" if executive else "informative",
-        duration=time.perf_counter() - started,
-        fixes_failed=len(report.failures),
-        converged=report.converged,
-    )
-    return to_json(result, metrics, config.fail_on, report.failures), report
+    return to_json(run), run.fixes
 
 
 class _Progress:

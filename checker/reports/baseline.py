@@ -86,9 +86,7 @@ def _read_lines(path: Path) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
-def keys(
-    violations: Sequence[Violation], name: Callable[[Path], str], texts: LineTexts | None = None
-) -> list[Key]:
+def keys(violations: Sequence[Violation], name: Callable[[Path], str], texts: LineTexts | None = None) -> list[Key]:
     """The baseline key of each violation, in order; ``name`` turns a path into its stored form."""
     texts = texts or LineTexts()
     return [(name(v.path), v.rule, texts(v.path, v.line)) for v in violations]
@@ -119,14 +117,10 @@ class Baseline:
             raise BaselineError(f"baseline {path} is not JSON: {exc}") from None
         import jsonschema  # only a run with --baseline pays for loading it
 
-        error = jsonschema.exceptions.best_match(
-            jsonschema.Draft202012Validator(_SCHEMA).iter_errors(document)
-        )
+        error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(_SCHEMA).iter_errors(document))
         if error is not None:
             where = "/".join(str(p) for p in error.absolute_path) or "top level"
-            raise BaselineError(
-                f"baseline {path} is not a publisher-check baseline ({where}: {error.message})"
-            )
+            raise BaselineError(f"baseline {path} is not a publisher-check baseline ({where}: {error.message})")
         if document["version"] != VERSION:
             raise BaselineError(
                 f"baseline {path} has version {document['version']}; this publisher-check reads version {VERSION}"
@@ -146,10 +140,7 @@ class Baseline:
             for (file, rule, text), count in sorted(self.counts.items())
         ]
         return (
-            json.dumps(
-                {"version": VERSION, "tool": TOOL, "violations": entries}, indent=2, ensure_ascii=False
-            )
-            + "\n"
+            json.dumps({"version": VERSION, "tool": TOOL, "violations": entries}, indent=2, ensure_ascii=False) + "\n"
         )
 
     def write(self, path: Path) -> None:

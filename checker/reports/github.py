@@ -11,9 +11,8 @@ and the session id comes last. The runner shows it as log text.
 
 from __future__ import annotations
 
-from ..ftypes import RunResult, Severity
-from ..notes import Notes
-from .report import Metrics, display_path, failed, no_publisher_message
+from ..ftypes import Run, Severity
+from .report import display_path, no_publisher_message
 
 LEVELS: dict[Severity, str] = {
     Severity.CRITICAL: "error",
@@ -36,7 +35,8 @@ def command(level: str, message: str, **properties: str | int) -> str:
     return f"::{level} {props}::{escape_data(message)}" if props else f"::{level}::{escape_data(message)}"
 
 
-def render_github(result: RunResult, metrics: Metrics, fail_on: Severity, notes: Notes | None = None) -> str:
+def render_github(run: Run) -> str:
+    result, notes = run.result, run.notes
     lines = [
         command(
             LEVELS[v.severity],
@@ -52,7 +52,7 @@ def render_github(result: RunResult, metrics: Metrics, fail_on: Severity, notes:
         command("error", e.message, file=display_path(e.path), title="publisher-check: file not checked")
         for e in result.errors
     )
-    for unused in (notes.unused_suppressions if notes else None) or ():
+    for unused in notes.unused_suppressions or ():
         lines.append(
             command(
                 "warning",
@@ -67,9 +67,9 @@ def render_github(result: RunResult, metrics: Metrics, fail_on: Severity, notes:
         lines.append(f"publisher-check: {no_publisher_message(result)}.")
     total = len(result.violations)
     summary = f"publisher-check: {total} violation{'s' if total != 1 else ''} in {result.files_scanned} files"
-    if notes and notes.baselined:
+    if notes.baselined:
         summary += f" ({notes.baselined} more in the baseline)"
-    verdict = "failed" if failed(result, fail_on) else "passed"
+    verdict = "failed" if run.failed else "passed"
     # Plain log text, escaped too: a session id given on the command line could hold a line break.
-    lines.append(escape_data(f"{summary}; session {metrics.session_id}: {verdict}."))
+    lines.append(escape_data(f"{summary}; session {run.metrics.session_id}: {verdict}."))
     return "\n".join(lines) + "\n"

@@ -13,8 +13,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..analysis.evaluate import Raised
+from ..analysis.evaluate import Member, Raised
 from ..analysis.parts import (
+    ThreadSite,
     buffer_of,
     client_method,
     enqueue_sites,
@@ -23,7 +24,6 @@ from ..analysis.parts import (
     retries,
     send_functions,
     status_tables,
-    ThreadSite,
     thread_sites,
 )
 from ..analysis.project import Func, Publisher
@@ -56,7 +56,9 @@ def _thread_at(site: ThreadSite, root: Path | None) -> str:
 def _answer_text(answer: object) -> str:
     if isinstance(answer, Raised):
         return f"raises {answer.name}"
-    return repr(answer) if not hasattr(answer, "name") else str(getattr(answer, "name"))
+    if isinstance(answer, Member):
+        return answer.name
+    return repr(answer)
 
 
 def _action(answer: object, answers: dict[int, object]) -> str:
@@ -116,12 +118,16 @@ def describe(publishers: list[Publisher], root: Path | None = None) -> Model:
                     "kind": buffer.type_name or "unknown",
                 }
             )
-        workers = [{"kind": site.kind, "daemon": site.daemon, "at": _thread_at(site, root)} for site in thread_sites(publisher)]
+        workers = [
+            {"kind": site.kind, "daemon": site.daemon, "at": _thread_at(site, root)} for site in thread_sites(publisher)
+        ]
         sends = [
-            {"call": f"{call.callee}()", "at": _where(func.module.path, call.line, root)} for func, call in send_functions(publisher)
+            {"call": f"{call.callee}()", "at": _where(func.module.path, call.line, root)}
+            for func, call in send_functions(publisher)
         ]
         retry = [
-            {"kind": r.kind, "exponential": r.exponential, "at": _where(r.func.module.path, r.line, root)} for r in retries(publisher)
+            {"kind": r.kind, "exponential": r.exponential, "at": _where(r.func.module.path, r.line, root)}
+            for r in retries(publisher)
         ]
         config = publisher.config
         clients.append(
@@ -163,10 +169,15 @@ def render_text(model: Model) -> str:
         lines.append(f"  entry points: {_list(client['entry_points'], 'name')}")
         buffers = ", ".join(f"{b['enqueue']} on {b['kind']} ({b['at']})" for b in client["buffers"])
         lines.append(f"  buffer:       {buffers or 'none found'}")
-        workers = ", ".join(f"{w['kind']}{' daemon' if w['daemon'] else ' NOT daemon'} ({w['at']})" for w in client["workers"])
+        workers = ", ".join(
+            f"{w['kind']}{' daemon' if w['daemon'] else ' NOT daemon'} ({w['at']})" for w in client["workers"]
+        )
         lines.append(f"  workers:      {workers or 'none found'}")
         lines.append(f"  sends:        {_list(client['sends'], 'call')}")
-        retry = ", ".join(f"{r['kind']}{' exponential' if r['exponential'] else ' not exponential'} ({r['at']})" for r in client["retries"])
+        retry = ", ".join(
+            f"{r['kind']}{' exponential' if r['exponential'] else ' not exponential'} ({r['at']})"
+            for r in client["retries"]
+        )
         lines.append(f"  retries:      {retry or 'none found'}")
         delivery = client["delivery"]
         lines.append(f"  Retry-After:  {'read' if delivery['retry_after_read'] else 'never read'}")
@@ -185,7 +196,9 @@ def render_text(model: Model) -> str:
             for action, statuses in by_action.items():
                 lines.append(f"    {action:11} {' '.join(statuses)}")
         if not delivery["tables"] and not delivery["retry_loops"]:
-            lines.append("  delivery table: unknown (no retry loop or status helper on the delivery path could be evaluated)")
+            lines.append(
+                "  delivery table: unknown (no retry loop or status helper on the delivery path could be evaluated)"
+            )
         life = client["lifecycle"]
         lines.append(f"  flush:        {_list(life['flush'], 'name')}")
         lines.append(f"  close:        {_list(life['close'], 'name')}")

@@ -37,15 +37,13 @@ _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP header name (RFC 
 _VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]+")  # no CR, LF or other control characters
 
 
-class HeaderType(click.ParamType):
+class HeaderType(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
     """``Name: value``, validated without ever echoing what was given (it is usually a secret)."""
 
     name = "HEADER"
     envvar_list_splitter = "\n"
 
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> tuple[str, str]:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[str, str]:
         if isinstance(value, tuple):
             return value
         name, colon, rest = str(value).partition(":")
@@ -65,7 +63,7 @@ class HeaderType(click.ParamType):
         return name, rest
 
 
-class EndpointType(click.ParamType):
+class EndpointType(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
     """An http(s) URL with a host; a bad one is not echoed (its query string may hold a token)."""
 
     name = "URL"
@@ -116,10 +114,7 @@ def _network_failure(error: str) -> str:
         return "timed out"
     if "refused" in lowered:
         return "connection refused"
-    if any(
-        words in lowered
-        for words in ("name or service not known", "nodename nor servname", "name resolution")
-    ):
+    if any(words in lowered for words in ("name or service not known", "nodename nor servname", "name resolution")):
         return "host not found"
     return f"request failed ({kind})"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -12,10 +11,9 @@ from typing import Any
 
 import click
 
-from ..ftypes import FixFailure, RunResult, Severity, Violation
-from ..notes import Notes
+from ..ftypes import FixFailure, Notes, Run, RunResult, Severity, Violation
+from ..registry import RULES_BY_ID
 
-SKILL = "python-services:python-activity-publisher-recipe"
 SEVERITY_COLORS: dict[Severity, str] = {
     Severity.CRITICAL: "red",
     Severity.ERROR: "red",
@@ -24,56 +22,12 @@ SEVERITY_COLORS: dict[Severity, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Metrics:
-    """The SPEC's metrics object. In executive mode: ``initial_violations`` before any fix,
-    ``fixes_applied`` the fixes kept, ``final_violations`` what remains, ``iterations`` the fix
-    rounds (1 when nothing was fixed), ``fixes_failed`` fixes tried and dropped (the result did
-    not compile, or the fix itself failed), ``converged`` false when the round limit stopped
-    the loop while fixes were still pending. With ``--diff`` they describe the previewed run."""
-
-    session_id: str
-    initial_violations: int
-    iterations: int
-    fixes_applied: int
-    final_violations: int
-    mode: str
-    duration: float
-    fixes_failed: int = 0
-    converged: bool = True
-
-    @property
-    def fix_rate(self) -> float:
-        if self.initial_violations == 0:
-            return 1.0
-        return round((self.initial_violations - self.final_violations) / self.initial_violations, 4)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "sessionId": self.session_id,
-            "skill": SKILL,
-            "initialViolations": self.initial_violations,
-            "iterations": self.iterations,
-            "fixesApplied": self.fixes_applied,
-            "finalViolations": self.final_violations,
-            "fixRate": self.fix_rate,
-            "mode": self.mode,
-            "duration": round(self.duration, 3),
-            "fixesFailed": self.fixes_failed,
-            "converged": self.converged,
-        }
-
-
 def display_path(path: Path) -> str:
     """Paths relative to the working directory when under it, as users typed them otherwise."""
     try:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         return path.as_posix()
-
-
-def failed(result: RunResult, fail_on: Severity) -> bool:
-    return bool(result.errors) or any(v.severity >= fail_on for v in result.violations)
 
 
 def violation_dict(violation: Violation) -> dict[str, Any]:
@@ -131,8 +85,6 @@ def failure_dict(failure: FixFailure) -> dict[str, Any]:
 
 def fix_hint(violations: Sequence[Violation], mode: str, unsafe_fixes: bool) -> str | None:
     """Ruff-style: how many remaining violations a (re)run with fixes would repair."""
-    from ..registry import RULES_BY_ID  # local: the registry imports every rule
-
     fixable = [v for v in violations if v.fixable]
     unsafe = sum(1 for v in fixable if RULES_BY_ID[v.rule].fix_safety == "unsafe")
     safe = len(fixable) - unsafe
@@ -149,15 +101,10 @@ def fix_hint(violations: Sequence[Violation], mode: str, unsafe_fixes: bool) -> 
     return hint + (f" ({unsafe} more with --fix --unsafe-fixes)." if unsafe else ".")
 
 
-def to_json(
-    result: RunResult,
-    metrics: Metrics,
-    fail_on: Severity,
-    fix_failures: Sequence[FixFailure] = (),
-    notes: Notes | None = None,
-) -> dict[str, Any]:
+def to_json(run: Run) -> dict[str, Any]:
+    result, metrics = run.result, run.metrics
     report: dict[str, Any] = {
-        "status": "failed" if failed(result, fail_on) else "success",
+        "status": "failed" if run.failed else "success",
         "violations": [violation_dict(v) for v in result.violations],
         "metrics": metrics.to_dict(),
         "publisherFound": result.publisher_found,
@@ -167,86 +114,104 @@ def to_json(
     if not result.publisher_found:
         report["message"] = no_publisher_message(result)
     if metrics.mode == "executive":
-        report["fixFailures"] = [failure_dict(f) for f in fix_failures]
-    if notes is not None:
-        report.update(notes_dict(notes))
+        report["fixFailures"] = [failure_dict(f) for f in run.fixes.failures]
+    report.update(notes_dict(run.notes))
     return report
 
 
-def render_json(
-    result: RunResult,
-    metrics: Metrics,
-    fail_on: Severity,
-    fix_failures: Sequence[FixFailure] = (),
-    notes: Notes | None = None,
-) -> str:
-    return json.dumps(to_json(result, metrics, fail_on, fix_failures, notes), indent=2) + "\n"
+def render_json(run: Run) -> str:
+    return json.dumps(to_json(run), indent=2) + "\n"
 
 
-def render_text(
-    result: RunResult,
-    metrics: Metrics,
-    fail_on: Severity,
-    fix_failures: Sequence[FixFailure] = (),
-    unsafe_fixes: bool = False,
-    preview: bool = False,
-    notes: Notes | None = None,
-    color: bool = False,
-) -> str:
-    """The text report; ``preview`` (``--diff``) words the fix summary as what would happen.
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
 
-    ``color`` styles paths, rule ids, severities and the verdict (the caller decides: only on
-    a terminal, never with NO_COLOR)."""
-    def paint(text: str, **style: Any) -> str:
-        return click.style(text, **style) if color else text
 
+class _Painter:
+    """``click.style`` when colouring, the text unchanged otherwise."""
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, **style: Any) -> str:
+        return click.style(text, **style) if self.color else text
+
+
+def _detail_lines(run: Run, paint: _Painter) -> list[str]:
+    """One line per violation, unchecked file, unused suppression and fix not applied."""
+    result = run.result
     lines = [
-        f"{paint(display_path(v.path), bold=True)}:{v.line}:{v.column}: {paint(v.rule, fg=SEVERITY_COLORS[v.severity], bold=True)} "
+        f"{paint(display_path(v.path), bold=True)}:{v.line}:{v.column}: "
+        f"{paint(v.rule, fg=SEVERITY_COLORS[v.severity], bold=True)} "
         f"[{paint(v.severity.label, fg=SEVERITY_COLORS[v.severity])}] {v.message}"
         for v in result.violations
     ]
-    lines.extend(f"{paint(display_path(e.path), bold=True)}: {paint('error', fg='red')}: {e.message}" for e in result.errors)
+    lines.extend(
+        f"{paint(display_path(e.path), bold=True)}: {paint('error', fg='red')}: {e.message}" for e in result.errors
+    )
     lines.extend(
         f"{paint(display_path(u.path), bold=True)}:{u.line}:{u.column}: {paint('warning', fg='yellow')}: {u.message}"
-        for u in (notes.unused_suppressions if notes else None) or ()
+        for u in run.notes.unused_suppressions or ()
     )
-    for failure in fix_failures:
+    for failure in run.fixes.failures:
         where = failure.violation
-        lines.append(f"{display_path(where.path)}:{where.line}:{where.column}: {where.rule} fix not applied: {failure.reason}")
-    if lines:
-        lines.append("")
-    if not result.publisher_found:
-        lines.append(no_publisher_message(result) + ".")
+        lines.append(
+            f"{display_path(where.path)}:{where.line}:{where.column}: {where.rule} fix not applied: {failure.reason}"
+        )
+    return lines
+
+
+def _found_line(result: RunResult) -> str:
     counts = {s: sum(1 for v in result.violations if v.severity == s) for s in sorted(Severity, reverse=True)}
     by_severity = ", ".join(f"{count} {s.label}" for s, count in counts.items() if count)
-    total = len(result.violations)
-    summary = f"Found {total} violation{'s' if total != 1 else ''}"
+    summary = f"Found {_plural(len(result.violations), 'violation')}"
     summary += f" ({by_severity})" if by_severity else ""
     summary += f" in {result.files_scanned} files"
     if result.errors:
-        summary += f"; {len(result.errors)} file{'s' if len(result.errors) != 1 else ''} could not be checked"
-    lines.append(summary + ".")
-    if notes is not None and notes.baselined:
-        known = notes.baselined
-        lines.append(f"{known} known violation{'s' if known != 1 else ''} in the baseline not shown.")
-    if metrics.mode == "executive":
-        failed_fixes = f"; {metrics.fixes_failed} fix(es) failed and were not applied" if metrics.fixes_failed else ""
-        fixed, remain = ("Would fix", "would remain") if preview else ("Fixed", "remain")
-        lines.append(
-            f"{fixed} {metrics.fixes_applied} in {metrics.iterations} iteration(s){failed_fixes}; "
-            f"{metrics.final_violations} of {metrics.initial_violations} {remain} (fix rate {metrics.fix_rate:.0%})."
-        )
-        if not metrics.converged:
-            lines.append(f"Stopped after {metrics.iterations} fix rounds with fixes still pending (the loop is bounded).")
-    hint = fix_hint(result.violations, metrics.mode, unsafe_fixes)
+        summary += f"; {_plural(len(result.errors), 'file')} could not be checked"
+    return summary + "."
+
+
+def _fix_lines(run: Run) -> list[str]:
+    """Executive mode's account: what was (or would be) fixed, and whether the loop converged."""
+    metrics = run.metrics
+    failed_fixes = f"; {metrics.fixes_failed} fix(es) failed and were not applied" if metrics.fixes_failed else ""
+    fixed, remain = ("Would fix", "would remain") if run.preview else ("Fixed", "remain")
+    lines = [
+        f"{fixed} {metrics.fixes_applied} in {metrics.iterations} iteration(s){failed_fixes}; "
+        f"{metrics.final_violations} of {metrics.initial_violations} {remain} (fix rate {metrics.fix_rate:.0%})."
+    ]
+    if not metrics.converged:
+        lines.append(f"Stopped after {metrics.iterations} fix rounds with fixes still pending (the loop is bounded).")
+    return lines
+
+
+def render_text(run: Run, color: bool = False) -> str:
+    """The text report; a preview (``--diff``) words the fix summary as what would happen.
+
+    ``color`` styles paths, rule ids, severities and the verdict (the caller decides: only on
+    a terminal, never with NO_COLOR)."""
+    paint = _Painter(color)
+    lines = _detail_lines(run, paint)
+    if lines:
+        lines.append("")
+    if not run.result.publisher_found:
+        lines.append(no_publisher_message(run.result) + ".")
+    lines.append(_found_line(run.result))
+    if run.notes.baselined:
+        lines.append(f"{_plural(run.notes.baselined, 'known violation')} in the baseline not shown.")
+    if run.metrics.mode == "executive":
+        lines.extend(_fix_lines(run))
+    hint = fix_hint(run.result.violations, run.metrics.mode, run.unsafe_fixes)
     if hint:
         lines.append(hint)
-    verdict = paint("failed", fg="red", bold=True) if failed(result, fail_on) else paint("passed", fg="green", bold=True)
-    lines.append(f"Session {metrics.session_id}: {verdict}.")
+    verdict = paint("failed", fg="red", bold=True) if run.failed else paint("passed", fg="green", bold=True)
+    lines.append(f"Session {run.metrics.session_id}: {verdict}.")
     return "\n".join(lines) + "\n"
 
 
 @cache
 def report_schema() -> dict[str, Any]:
     text = resources.files(__package__).joinpath("schemas/report.schema.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    schema: dict[str, Any] = json.loads(text)
+    return schema

@@ -28,18 +28,15 @@ import importlib.metadata
 import json
 import re
 from collections import Counter
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .baseline import LineTexts, keys
-from ..fixes.loop import Replacement
-from ..ftypes import RunResult, Severity, Violation
-from ..notes import Notes
+from ..ftypes import Notes, Replacement, Run, RunResult, Severity, Violation
 from ..registry import RULES_BY_ID
-from .report import Metrics, failed, no_publisher_message
 from ..rule import Rule
+from .baseline import LineTexts, keys
+from .report import no_publisher_message
 
 TOOL = "publisher-check"
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -191,15 +188,9 @@ def _notifications(result: RunResult, notes: Notes) -> list[dict[str, Any]]:
     return notifications
 
 
-def to_sarif(
-    result: RunResult,
-    metrics: Metrics,
-    fail_on: Severity,
-    notes: Notes | None = None,
-    fixes: Mapping[Violation, Replacement] | None = None,
-) -> dict[str, Any]:
-    notes = notes or Notes()
-    fixes = fixes or {}
+def to_sarif(run: Run) -> dict[str, Any]:
+    result, notes, metrics = run.result, run.notes, run.metrics
+    fixes = run.proposals or {}
     rules = [rule for _, rule in sorted(RULES_BY_ID.items())]
     index = {rule.id: number for number, rule in enumerate(rules)}
     baselined = notes.baselined is not None
@@ -212,7 +203,7 @@ def to_sarif(
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
     properties: dict[str, Any] = {
-        "status": "failed" if failed(result, fail_on) else "success",
+        "status": "failed" if run.failed else "success",
         "metrics": metrics.to_dict(),
         "publisherFound": result.publisher_found,
         "clients": list(result.clients),
@@ -221,24 +212,16 @@ def to_sarif(
         properties["message"] = no_publisher_message(result)
     if notes.baselined is not None:
         properties["baselined"] = notes.baselined
-    run = {
-        "tool": {
-            "driver": {"name": TOOL, "version": tool_version(), "rules": [rule_descriptor(r) for r in rules]}
-        },
+    described = {
+        "tool": {"driver": {"name": TOOL, "version": tool_version(), "rules": [rule_descriptor(r) for r in rules]}},
         "invocations": [invocation],
         "originalUriBaseIds": {SRCROOT: {"uri": Path.cwd().resolve().as_uri().rstrip("/") + "/"}},
         "columnKind": "unicodeCodePoints",
         "results": results,
         "properties": properties,
     }
-    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [described]}
 
 
-def render_sarif(
-    result: RunResult,
-    metrics: Metrics,
-    fail_on: Severity,
-    notes: Notes | None = None,
-    fixes: Mapping[Violation, Replacement] | None = None,
-) -> str:
-    return json.dumps(to_sarif(result, metrics, fail_on, notes, fixes), indent=2) + "\n"
+def render_sarif(run: Run) -> str:
+    return json.dumps(to_sarif(run), indent=2) + "\n"

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from publisher_check.reports.baseline import Baseline, BaselineError
+
 from publisher_check.cli.check import main
 from publisher_check.config import Config
 from publisher_check.engine import run
+from publisher_check.reports.baseline import Baseline, BaselineError
 
 CLIENT = textwrap.dedent(
     """

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+
 from publisher_check.cli.check import main
 from publisher_check.cli.entry import SUBCOMMANDS
 

@@ -15,13 +15,17 @@ import libcst as cst
 import pytest
 from click.testing import CliRunner
 
+from publisher_check.analysis.cache import FactsCache
+from publisher_check.api import Options, check
 from publisher_check.cli.check import main
-from publisher_check.fixes.codemods import FixTarget
 from publisher_check.config import Config, find_pyproject, load_config
-from publisher_check.fixes.loop import FileChange, _write, execute, inform, unified_diff
-from publisher_check.ftypes import Severity, Violation
+from publisher_check.fixes import loop as fixer
+from publisher_check.fixes.codemods import FixTarget
+from publisher_check.fixes.writing import write_changes
+from publisher_check.ftypes import FileChange, Metrics, Notes, Run, Severity, Violation
 from publisher_check.registry import RULES_BY_ID
-from publisher_check.reports.report import Metrics, render_text, report_schema
+from publisher_check.reports.diff import unified_diff
+from publisher_check.reports.report import render_text, report_schema
 from publisher_check.rules.pub003_bounded_queue import BoundedQueue
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -53,7 +57,7 @@ def test_fixture_projects_are_fixed_as_far_as_safe_fixes_go(tmp_path: Path, proj
     shutil.copytree(project, root)
     before = snapshot(root)
     config = load_config(find_pyproject(root))
-    report = execute([root], config)
+    report = check([root], Options(config=config, mode="executive")).fixes
 
     remaining = report.final.violations
     assert not [v for v in remaining if v.fixable and safety(v) == "safe"], "every safe-fixable violation is gone"
@@ -73,10 +77,10 @@ def test_fixture_projects_are_fixed_as_far_as_safe_fixes_go(tmp_path: Path, proj
     assert len(report.initial.violations) == report.fixes_applied + len(remaining) + cascades
     assert report.iterations == 1
 
-    again = execute([root], config)
+    again = check([root], Options(config=config, mode="executive")).fixes
     assert again.fixes_applied == 0 and again.changes == () and snapshot(root) == after
 
-    unsafe = execute([root], config, unsafe=True)
+    unsafe = check([root], Options(config=config, mode="executive", unsafe_fixes=True)).fixes
     assert not [v for v in unsafe.final.violations if v.fixable], "with --unsafe-fixes only unfixable ones remain"
 
 
@@ -117,7 +121,7 @@ def test_whole_fixtures_copy_through_the_cli(tmp_path: Path, monkeypatch: pytest
 def test_informative_mode_says_which_violations_have_a_fix(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "sample", tmp_path / "sample")
     before = snapshot(tmp_path)
-    result = inform([tmp_path], Config()).final
+    result = check([tmp_path], Options(config=Config())).fixes.final
     fixable = {(v.path.name, v.rule) for v in result.violations if v.fixable}
     assert fixable == {("client.py", "PUB004"), ("worker.py", "PUB005"), ("models.py", "PUB016")}
     assert snapshot(tmp_path) == before
@@ -156,7 +160,7 @@ def test_encoding_line_endings_and_mode_are_kept(tmp_path: Path) -> None:
     path = tmp_path / "client.py"
     path.write_bytes(LATIN1_CRLF.encode("latin-1"))
     os.chmod(path, 0o640)
-    report = execute([tmp_path], Config(select=("PUB003", "PUB011")))
+    report = check([tmp_path], Options(config=Config(select=("PUB003", "PUB011")), mode="executive")).fixes
     assert report.fixes_applied == 2 and report.final.violations == ()
     expected = (
         LATIN1_CRLF.replace("queue.Queue()", "queue.Queue(maxsize=10000)")
@@ -176,7 +180,7 @@ def test_a_symlinked_file_is_fixed_through_the_link(tmp_path: Path) -> None:
     real = tmp_path / "impl.py"
     real.write_bytes(LATIN1_CRLF.encode("latin-1"))
     (tmp_path / "client.py").symlink_to(real.name)
-    report = execute([tmp_path], Config(select=("PUB003",)))
+    report = check([tmp_path], Options(config=Config(select=("PUB003",)), mode="executive")).fixes
     assert (tmp_path / "client.py").is_symlink() and report.write_errors == ()
     assert real.read_bytes() == LATIN1_CRLF.replace("queue.Queue()", "queue.Queue(maxsize=10000)").encode("latin-1")
 
@@ -222,7 +226,7 @@ def test_nested_and_conflicting_fixes_are_deferred_not_dropped(tmp_path: Path) -
     path = tmp_path / "client.py"
     path.write_text(NESTED, encoding="utf-8")
     config = Config(select=("PUB011", "PUB013", "PUB015", "PUB017"))
-    report = execute([tmp_path], config)
+    report = check([tmp_path], Options(config=config, mode="executive")).fixes
     assert report.final.violations == ()
     assert report.fixes_applied == len(report.initial.violations) == 4
     assert report.iterations == 2 and report.converged
@@ -234,11 +238,11 @@ def test_nested_and_conflicting_fixes_are_deferred_not_dropped(tmp_path: Path) -
 
 def test_hitting_the_round_limit_is_reported(tmp_path: Path) -> None:
     (tmp_path / "client.py").write_text(NESTED, encoding="utf-8")
-    report = execute([tmp_path], Config(select=("PUB011", "PUB013")), max_rounds=1)
+    report = check([tmp_path], Options(config=Config(select=("PUB011", "PUB013")), mode="executive", max_rounds=1)).fixes
     assert not report.converged and report.iterations == 1 and report.fixes_applied == 1
     assert [(v.rule, v.fixable) for v in report.final.violations] == [("PUB013", True)]
     metrics = Metrics("s", 2, report.iterations, 1, 1, "executive", 0.1, converged=False)
-    text = render_text(report.final, metrics, Severity.LOW)
+    text = render_text(Run(report.final, report, metrics, Notes(), Severity.LOW, failed=True))
     assert "Stopped after 1 fix rounds with fixes still pending" in text and "1 more fixable with --fix." in text
 
 
@@ -257,7 +261,7 @@ def test_a_fix_that_does_not_compile_is_restored_and_counted(tmp_path: Path, mon
     path.write_bytes(LATIN1_CRLF.encode("latin-1"))
     before = path.read_bytes()
     monkeypatch.setattr(BoundedQueue, "fix", broken_fix)
-    report = execute([project], Config(select=("PUB003",)))
+    report = check([project], Options(config=Config(select=("PUB003",)), mode="executive")).fixes
     assert path.read_bytes() == before
     assert report.fixes_applied == 0 and report.changes == () and report.iterations == 1
     assert [f.violation.rule for f in report.failures] == ["PUB003"]
@@ -278,7 +282,7 @@ def test_a_fix_that_raises_is_reported_and_the_run_goes_on(tmp_path: Path, monke
 
     (tmp_path / "client.py").write_bytes(LATIN1_CRLF.encode("latin-1"))
     monkeypatch.setattr(BoundedQueue, "fix", crashing_fix)
-    report = execute([tmp_path], Config(select=("PUB003", "PUB011")))
+    report = check([tmp_path], Options(config=Config(select=("PUB003", "PUB011")), mode="executive")).fixes
     assert report.fixes_applied == 1  # PUB011's fix still applied
     assert [(f.violation.rule, f.reason) for f in report.failures] == [("PUB003", "the fix failed (RuntimeError: boom)")]
 
@@ -286,7 +290,7 @@ def test_a_fix_that_raises_is_reported_and_the_run_goes_on(tmp_path: Path, monke
 def test_a_file_changed_meanwhile_is_not_overwritten(tmp_path: Path) -> None:
     path = tmp_path / "client.py"
     path.write_text("x = 2\n", encoding="utf-8")
-    errors = _write([FileChange(path, "utf-8", b"x = 1\n", b"x = 3\n", 1)])
+    errors = write_changes([FileChange(path, "utf-8", b"x = 1\n", b"x = 3\n", 1)])
     assert path.read_text(encoding="utf-8") == "x = 2\n"
     assert [e.message for e in errors] == ["changed on disk while it was being fixed; left as it is"]
 
@@ -313,30 +317,27 @@ def test_list_rules_shows_fix_safety() -> None:
 def test_informative_fixability_is_cached_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Trying fixes costs more than a warm VERIFY, so the answer is cached; an edited file is
     judged afresh."""
-    from publisher_check.fixes import loop
-    from publisher_check.analysis.cache import FactsCache, using
-
     project = tmp_path / "sample"
     shutil.copytree(FIXTURES / "sample", project)
-    with using(FactsCache(tmp_path / "cache")):
-        first = {(v.path.name, v.rule) for v in inform([project], Config()).final.violations if v.fixable}
-        planned: list[int] = []
-        real_plan = fixer._plan
+    options = Options(config=Config(), cache=FactsCache(tmp_path / "cache"))  # one cache for the three runs
+    first = {(v.path.name, v.rule) for v in check([project], options).fixes.final.violations if v.fixable}
+    planned: list[int] = []
+    real_plan = fixer._plan
 
-        def counting_plan(violations: list[Violation], *args: object, **kwargs: object) -> object:
-            planned.append(len(violations))
-            return real_plan(violations, *args, **kwargs)  # type: ignore[arg-type]
+    def counting_plan(violations: list[Violation], *args: object, **kwargs: object) -> object:
+        planned.append(len(violations))
+        return real_plan(violations, *args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(fixer, "_plan", counting_plan)
-        again = {(v.path.name, v.rule) for v in inform([project], Config()).final.violations if v.fixable}
-        assert again == first and planned == [0], "every file's answer came from the cache"
+    monkeypatch.setattr(fixer, "_plan", counting_plan)
+    again = {(v.path.name, v.rule) for v in check([project], options).fixes.final.violations if v.fixable}
+    assert again == first and planned == [0], "every file's answer came from the cache"
 
-        client = project / "audit_events" / "client.py"
-        source = client.read_text(encoding="utf-8")
-        client.write_text(source.replace("put(event.to_dict())", "put(event.to_dict(), timeout=1)"), encoding="utf-8")
-        edited = {(v.path.name, v.rule) for v in inform([project], Config()).final.violations if v.fixable}
-        assert edited == first - {("client.py", "PUB004")}, "a put with a timeout keeps its wait: no fix"
-        assert planned[-1] > 0
+    client = project / "audit_events" / "client.py"
+    source = client.read_text(encoding="utf-8")
+    client.write_text(source.replace("put(event.to_dict())", "put(event.to_dict(), timeout=1)"), encoding="utf-8")
+    edited = {(v.path.name, v.rule) for v in check([project], options).fixes.final.violations if v.fixable}
+    assert edited == first - {("client.py", "PUB004")}, "a put with a timeout keeps its wait: no fix"
+    assert planned[-1] > 0
 
 
 def test_explain_shows_the_fix_on_its_tested_example() -> None:

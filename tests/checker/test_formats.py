@@ -21,11 +21,12 @@ from urllib.parse import unquote, urlparse
 import jsonschema
 import pytest
 from click.testing import CliRunner
+
 from publisher_check.cli.check import main
-from publisher_check.ftypes import RunResult, Severity, Violation
-from publisher_check.reports.github import command, escape_data, escape_property, render_github
+from publisher_check.ftypes import FixReport, Metrics, Notes, Run, RunResult, Severity, Violation
 from publisher_check.registry import RULES_BY_ID
-from publisher_check.reports.report import Metrics, report_schema
+from publisher_check.reports.github import command, escape_data, escape_property, render_github
+from publisher_check.reports.report import report_schema
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "fixtures"
@@ -203,9 +204,10 @@ def test_github_annotations_are_one_line_each_whatever_the_text() -> None:
     tricky = Violation(
         Path("src/we,ird:name.py"), 4, 2, "PUB005", "Daemon", "line one\nline two 50%\r", Severity.LOW, False
     )
-    result = RunResult((tricky,), (), 1, 1, True)
+    result = RunResult((tricky,), (), 1, True)
     metrics = Metrics("id\n::error::injected", 1, 1, 0, 1, "informative", 0.1)
-    out = render_github(result, metrics, Severity.LOW)
+    fixes = FixReport(result, result, 0, 0, (), True, ())
+    out = render_github(Run(result, fixes, metrics, Notes(), Severity.LOW, failed=False))
     lines = out.splitlines()
     assert len(lines) == 2 and out.endswith("\n") and "\r" not in out
     assert lines[0] == (

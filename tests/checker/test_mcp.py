@@ -29,8 +29,9 @@ pytest.importorskip("mcp")
 import anyio  # noqa: E402 - after the skip: these come with the mcp extra
 from mcp import Client, StdioServerParameters  # noqa: E402
 from mcp.types import CallToolResult, TextContent  # noqa: E402
-from publisher_check.reports.orchestrator import DEADLINE  # noqa: E402
+
 from publisher_check.registry import RULES_BY_ID  # noqa: E402
+from publisher_check.reports.orchestrator import DEADLINE  # noqa: E402
 from publisher_check.reports.report import report_schema  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"

@@ -15,8 +15,9 @@ from typing import Any
 import click
 import pytest
 from click.testing import CliRunner
-from publisher_check.reports import orchestrator
+
 from publisher_check.cli.check import main
+from publisher_check.reports import orchestrator
 from publisher_check.reports.orchestrator import EndpointType, HeaderType, host_of, post_metrics
 
 METRICS = {"sessionId": "s-1", "finalViolations": 2}

@@ -18,10 +18,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from publisher_check.analysis.cache import FactsCache
+from publisher_check.analysis.parsing import parse_one
+from publisher_check.api import Options, check
 from publisher_check.cli.check import main
 from publisher_check.config import Config
 from publisher_check.engine import run
-from publisher_check.fixes.loop import execute, inform
 
 # A client with violations that safe and unsafe fixes repair: an unbounded queue (PUB003), a
 # blocking put (PUB004), a non-daemon worker (PUB005), no context manager (PUB011), a flush
@@ -109,7 +111,7 @@ def test_target_code_is_never_imported_in_process(tmp_path: Path, monkeypatch: p
     project = hostile_project(tmp_path, marker)
     monkeypatch.chdir(project)  # the project's modules shadow stdlib names from here
     monkeypatch.syspath_prepend(str(project))  # and even if the tree were importable
-    report = inform([Path(".")], Config()) if mode == "inform" else execute([Path(".")], Config(), unsafe=True)
+    report = check([Path(".")], Options(config=Config())).fixes if mode == "inform" else check([Path(".")], Options(config=Config(), mode="executive", unsafe_fixes=True)).fixes
     assert not marker.exists(), f"target code ran: {marker.read_text()}"
     assert report.initial.publisher_found and report.initial.clients == ("pkg/client.py:Client",)
     assert [(e.path.as_posix(), "cannot parse" in e.message) for e in report.final.errors] == [("pkg/cookie.py", True)]
@@ -231,7 +233,7 @@ def test_only_the_given_files_and_the_cache_are_written(
 def test_executive_mode_leaves_what_links_point_to_outside_the_tree(tmp_path: Path) -> None:
     project = workspace(tmp_path)
     outside = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (tmp_path / "outside").rglob("*.py")}
-    report = execute([project], Config(), unsafe=True)
+    report = check([project], Options(config=Config(), mode="executive", unsafe_fixes=True)).fixes
     assert [c.path for c in report.changes] == [project / "pkg" / "client.py"]
     assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in outside} == outside
     seen = {v.path for v in report.initial.violations} | {e.path for e in report.initial.errors}
@@ -285,9 +287,6 @@ def test_a_planted_cache_entry_is_never_run(tmp_path: Path, monkeypatch: pytest.
 
 def test_cache_entries_still_load_through_the_restricted_unpickler(tmp_path: Path) -> None:
     """The facts of a real publisher survive the round trip (every class they use is allowed)."""
-    from publisher_check.analysis.cache import FactsCache
-    from publisher_check.analysis.parsing import parse_one
-
     source = (Path(__file__).resolve().parents[2] / "reference_impl" / "client.py").read_bytes()
     path = Path("client.py")
     outcome = parse_one(path, "client", source, False)
@@ -305,7 +304,7 @@ def test_a_hard_link_out_of_the_tree_is_not_written_through(tmp_path: Path) -> N
     outside = write(tmp_path / "outside" / "client.py", CLIENT)
     project.mkdir()
     os.link(outside, project / "client.py")
-    report = execute([project], Config(select=("PUB003",)))
+    report = check([project], Options(config=Config(select=("PUB003",)), mode="executive")).fixes
     assert report.fixes_applied == 1
     assert "queue.Queue(maxsize=10000)" in (project / "client.py").read_text(encoding="utf-8")
     assert outside.read_text(encoding="utf-8") == CLIENT

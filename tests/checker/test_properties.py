@@ -33,10 +33,10 @@ import hypothesmith
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from publisher_check import api
 from publisher_check.config import Config
 from publisher_check.engine import run
-from publisher_check.fixes.loop import FixReport, execute
-from publisher_check.ftypes import FileError, RunResult
+from publisher_check.ftypes import FileError, FixReport, RunResult
 
 
 def examples(count: int) -> settings:
@@ -79,7 +79,7 @@ class Style:
         if self.formfeed:
             lines = [
                 "\x0c" if not line and following[:1] not in ("", " ", "\t") else line
-                for line, following in zip(lines, [*lines[1:], ""])
+                for line, following in zip(lines, [*lines[1:], ""], strict=True)
             ]
         while lines and not lines[-1]:
             lines.pop()
@@ -489,7 +489,7 @@ def assert_fix_is_sound(report: FixReport, root: Path, before: dict[Path, bytes]
         else:
             assert data == before[path], f"{path.name} has no fix and must be byte-for-byte unchanged"
     assert report.write_errors == ()
-    again = execute([root], config, unsafe=True)
+    again = api.check([root], api.Options(config=config, mode="executive", unsafe_fixes=True)).fixes
     assert again.changes == () and again.fixes_applied == 0, "a second --fix changes nothing"
     assert snapshot(root) == after
 
@@ -537,7 +537,7 @@ def test_fixing_generated_publishers_is_sound_and_idempotent(project: Project) -
         materialise(project, root)
         before = snapshot(root)
         config = Config()
-        report = execute([root], config, unsafe=True)
+        report = api.check([root], api.Options(config=config, mode="executive", unsafe_fixes=True)).fixes
         assert report.converged
         assert_fixes_are_clean(report)
         assert_fix_is_sound(report, root, before, config)
@@ -562,7 +562,7 @@ def test_fixing_random_programs_is_sound_and_idempotent(project: Project) -> Non
         materialise(project, root)
         before = snapshot(root)
         config = Config()
-        report = execute([root], config, unsafe=True)
+        report = api.check([root], api.Options(config=config, mode="executive", unsafe_fixes=True)).fixes
         assert_fix_is_sound(report, root, before, config)
 
     in_temporary_folder(check)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from publisher_check import api
 from publisher_check.config import Config
-from publisher_check.fixes.loop import execute
 from publisher_check.registry import RULES_BY_ID
 from publisher_check.rule import Example, Rule
 
@@ -74,7 +74,7 @@ def test_fix_example(tmp_path: Path, rule: type[Rule], example: Example) -> None
     """Executive mode with only this rule (unsafe fixes included) turns the example into ``fixed``
     exactly; an invalid example without ``fixed`` documents a case the fix leaves alone."""
     write_example(tmp_path, example)
-    report = execute([tmp_path], Config(select=(rule.id,)), unsafe=True)
+    report = api.check([tmp_path], api.Options(config=Config(select=(rule.id,)), mode="executive", unsafe_fixes=True)).fixes
     expected = {**example.files, **example.fixed}
     for name, source in expected.items():
         assert (tmp_path / name).read_text(encoding="utf-8") == source, name
@@ -85,5 +85,5 @@ def test_fix_example(tmp_path: Path, rule: type[Rule], example: Example) -> None
     else:
         assert report.fixes_applied == 0 and report.changes == ()
         assert all(not v.fixable for v in report.final.violations), "a violation left alone is not called fixable"
-    again = execute([tmp_path], Config(select=(rule.id,)), unsafe=True)
+    again = api.check([tmp_path], api.Options(config=Config(select=(rule.id,)), mode="executive", unsafe_fixes=True)).fixes
     assert again.fixes_applied == 0 and again.changes == (), "a second run changes nothing"

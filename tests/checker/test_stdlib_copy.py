@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from publisher_check.api import Options, check
 from publisher_check.cli.check import main
 from publisher_check.config import Config
 from publisher_check.engine import run
-from publisher_check.fixes.loop import execute
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 PACKAGES = ["concurrent", "logging", "json", "wsgiref", "asyncio"]
@@ -100,7 +100,7 @@ def test_executive_mode_on_a_copy_of_the_standard_library(tmp_path: Path, monkey
     assert {e["file"] for e in report["errors"]} == refused
     assert len(report["errors"]) == len(refused)
 
-    again = execute([copy], Config(), unsafe=True)
+    again = check([copy], Options(config=Config(), mode="executive", unsafe_fixes=True)).fixes
     assert again.changes == () and again.fixes_applied == 0 and again.failures == ()
     assert state(copy) == {name.removeprefix("stdlib/"): v for name, v in after.items() if name.startswith("stdlib/")}
 

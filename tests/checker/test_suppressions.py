@@ -5,10 +5,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from publisher_check.analysis.suppressions import suppressions_by_line
+from publisher_check.api import Options, check
 from publisher_check.config import Config
 from publisher_check.engine import run
-from publisher_check.analysis.facts import suppressions_in
-from publisher_check.analysis.suppressions import unused_in_run
 
 PUBLISHER = textwrap.dedent(
     """
@@ -33,7 +33,7 @@ PUBLISHER = textwrap.dedent(
 def test_suppression_lines_are_numbered_like_libcst_lines() -> None:
     # A form feed is no line break for the parser; str.splitlines() would count one.
     text = "x = 1\n\x0c\ny = 2  # publisher-check: ignore[PUB005]\r\nz = 3\r# publisher-check: ignore\n"
-    assert suppressions_in(text) == ((3, ("PUB005",)), (5, ()))
+    assert suppressions_by_line(text.encode()) == ((3, ("PUB005",)), (5, ()))
 
 
 def test_a_suppression_after_a_form_feed_still_applies(tmp_path: Path) -> None:
@@ -45,11 +45,24 @@ def test_a_suppression_after_a_form_feed_still_applies(tmp_path: Path) -> None:
     assert [(p.name, rule) for p, _line, rule in result.suppressed] == [("client.py", "PUB003")]
 
 
+
+def test_a_suppression_inside_a_string_suppresses_nothing(tmp_path: Path) -> None:
+    """Only real comments count: the syntax quoted in a string literal is text, not a comment."""
+    quoted = 'self._queue: queue.Queue[dict] = queue.Queue(); note = "# publisher-check: ignore[PUB003]"'
+    source = PUBLISHER.replace("self._queue: queue.Queue[dict] = queue.Queue()  # publisher-check: ignore[PUB003]", quoted)
+    assert quoted in source
+    (tmp_path / "client.py").write_text(source, encoding="utf-8")
+    assert suppressions_by_line(source.encode()) == ()
+    result = run([tmp_path], Config())
+    assert "PUB003" in {v.rule for v in result.violations}
+    assert result.suppressed == ()
+
 def unused_in(
     project: Path, select: tuple[str, ...] = ()
 ) -> list[tuple[int, tuple[str, ...], tuple[str, ...]]]:
     config = Config(select=select) if select else Config()
-    return [(u.line, u.rules, u.unknown) for u in unused_in_run(run([project], config), [project], config)]
+    unused = check([project], Options(config=config, report_unused_suppressions=True)).notes.unused_suppressions
+    return [(u.line, u.rules, u.unknown) for u in unused or ()]
 
 
 def test_used_suppressions_are_not_reported(tmp_path: Path) -> None:

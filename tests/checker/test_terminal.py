@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from publisher_check.cli.terminal import TerminalProgress, color_enabled
 from publisher_check.config import Config
 from publisher_check.engine import run
-from publisher_check.cli.terminal import TerminalProgress, color_enabled, showing
 
 
 class FakeTerminal(io.StringIO):
@@ -62,9 +62,8 @@ def test_the_engine_reports_every_file_once(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     counter = Counter()
-    with showing(counter):
-        run([tmp_path], Config())
+    run([tmp_path], Config(), progress=counter)
     assert counter.total == 13
     assert counter.done == 13
-    run([tmp_path], Config())  # outside the block nothing reports to it
+    run([tmp_path], Config())  # a run not given it reports nothing to it
     assert counter.done == 13

@@ -1,0 +1,139 @@
+"""``check(paths, options) -> Run``: the one way to run the checker.
+
+The command line, the tests and any future server call this and nothing below it. It
+resolves the configuration, runs one VERIFY pass (informative mode) or the bounded fix loop
+(executive mode, with ``preview`` for ``--diff``), applies the baseline, finds the unused
+suppressions, computes the metrics and decides the verdict, once. What to print and which
+exit code follows is the caller's business.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .analysis.cache import FactsCache
+from .analysis.files import collect_files
+from .analysis.suppressions import find_unused
+from .config import Config, check_rule_ids, find_pyproject, load_config, with_overrides
+from .engine import run, selected_rules
+from .fixes.loop import MAX_ROUNDS, execute, fixability, proposed_fixes
+from .ftypes import FixReport, Metrics, Mode, Notes, Progress, Run, RunResult, Severity, UnusedSuppression, failed
+from .registry import RULES_BY_ID
+from .reports.baseline import Baseline
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How to check. Every field has the command line's default."""
+
+    mode: Mode = "informative"
+    unsafe_fixes: bool = False  # executive mode also applies the fixes labelled unsafe
+    preview: bool = False  # executive mode computes the changes and writes no file (--diff)
+    config: Config | None = None  # used as it is; otherwise read from config_file or the nearest pyproject.toml
+    config_file: Path | None = None
+    select: tuple[str, ...] = ()  # rule ids replacing the configuration's
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()  # patterns added to the configuration's
+    fail_on: Severity | None = None
+    baseline: Baseline | None = None  # report only what it does not record
+    report_unused_suppressions: bool = False
+    propose_fixes: bool = False  # each violation's fix in Run.proposals (SARIF shows them)
+    session_id: str | None = None  # generated when absent
+    cache: FactsCache | None = None
+    progress: Progress | None = None
+    max_rounds: int = MAX_ROUNDS
+
+
+def resolve_config(targets: Sequence[Path], options: Options) -> Config:
+    """The configuration file's table (or ``options.config``) with the options' overrides.
+
+    Unknown rule ids are refused here, against the registry, so that ``config`` need not
+    import the rules (which read it)."""
+    config = options.config
+    if config is None:
+        pyproject = options.config_file if options.config_file is not None else find_pyproject(targets[0])
+        config = load_config(pyproject)
+    for key in ("select", "ignore"):
+        check_rule_ids(key, getattr(config, key), RULES_BY_ID)
+    check_rule_ids("--select", options.select, RULES_BY_ID)
+    check_rule_ids("--ignore", options.ignore, RULES_BY_ID)
+    return with_overrides(
+        config,
+        select=options.select or None,
+        ignore=options.ignore or None,
+        fail_on=options.fail_on,
+        exclude=options.exclude,
+    )
+
+
+def _fix_report(targets: Sequence[Path], config: Config, options: Options) -> FixReport:
+    def verify(sources: Mapping[Path, bytes]) -> RunResult:
+        return run(targets, config, sources, cache=options.cache, progress=options.progress)
+
+    if options.mode == "executive":
+        return execute(
+            verify,
+            config,
+            unsafe=options.unsafe_fixes,
+            write=not options.preview,
+            max_rounds=options.max_rounds,
+            cache=options.cache,
+        )
+    # Informative mode: one pass; fixes are only tried in memory to tell which violations have one.
+    result = verify({})
+    return FixReport(
+        initial=result,
+        final=fixability(result, config, options.cache),
+        rounds=0,
+        fixes_applied=0,
+        failures=(),
+        converged=True,
+        changes=(),
+    )
+
+
+def _unused(result: RunResult, targets: Sequence[Path], config: Config) -> tuple[UnusedSuppression, ...]:
+    selected = {rule.id for rule in selected_rules(config)}
+    return find_unused(result, collect_files(targets, config.exclude), selected, RULES_BY_ID)
+
+
+def check(paths: Sequence[Path], options: Options | None = None) -> Run:
+    """Check ``paths`` (default: the working directory); raises ConfigError, PathError or
+    ValueError for what the caller asked wrongly, never for what it found in the files."""
+    options = options or Options()
+    started = time.perf_counter()
+    targets = list(paths) or [Path(".")]
+    config = resolve_config(targets, options)
+    fixes = _fix_report(targets, config, options)
+    result = replace(fixes.final, errors=fixes.final.errors + fixes.write_errors)
+    baselined: int | None = None
+    if options.baseline is not None:
+        result, baselined = options.baseline.filter(result)
+        fixes = replace(fixes, initial=options.baseline.filter(fixes.initial)[0])  # the fix rate of new violations only
+    notes = Notes(_unused(result, targets, config) if options.report_unused_suppressions else None, baselined)
+    metrics = Metrics(
+        session_id=options.session_id or str(uuid.uuid4()),
+        initial_violations=len(fixes.initial.violations),
+        iterations=fixes.iterations,
+        fixes_applied=fixes.fixes_applied,
+        final_violations=len(result.violations),
+        mode=options.mode,
+        duration=time.perf_counter() - started,
+        fixes_failed=len(fixes.failures),
+        converged=fixes.converged,
+    )
+    return Run(
+        result=result,
+        fixes=fixes,
+        metrics=metrics,
+        notes=notes,
+        fail_on=config.fail_on,
+        failed=failed(result, config.fail_on),
+        unsafe_fixes=options.unsafe_fixes,
+        preview=options.preview,
+        proposals=proposed_fixes(result, config) if options.propose_fixes else None,
+    )

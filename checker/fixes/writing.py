@@ -1,0 +1,30 @@
+"""Writing fixed files: atomically, only when the file is still what the fixes were computed on."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..fsutil import write_atomic
+from ..ftypes import FileChange, FileError
+
+
+def write_changes(changes: Sequence[FileChange]) -> list[FileError]:
+    errors: list[FileError] = []
+    written: dict[Path, bytes] = {}
+    for change in changes:
+        target = change.path.resolve()  # through a symlink: replace the file, keep the link
+        if target in written:  # the same file seen under two paths (a link inside the tree)
+            if written[target] != change.after:
+                errors.append(FileError(change.path, "is also another path, fixed differently there; left as it is"))
+            continue
+        try:
+            if target.read_bytes() != change.before:
+                errors.append(FileError(change.path, "changed on disk while it was being fixed; left as it is"))
+                continue
+            write_atomic(target, change.after, stat.S_IMODE(target.stat().st_mode))
+            written[target] = change.after
+        except OSError as exc:
+            errors.append(FileError(change.path, f"cannot write the fixed file: {exc.strerror or exc}"))
+    return errors
