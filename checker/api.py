@@ -19,11 +19,12 @@ from .analysis.cache import FactsCache
 from .analysis.files import collect_files
 from .analysis.suppressions import find_unused
 from .config import Config, check_rule_ids, find_pyproject, load_config, with_overrides
-from .engine import run, selected_rules
+from .engine import model, run, selected_rules
 from .fixes.loop import MAX_ROUNDS, execute, fixability, proposed_fixes
 from .ftypes import FixReport, Metrics, Mode, Notes, Progress, Run, RunResult, Severity, UnusedSuppression, failed
 from .registry import RULES_BY_ID
 from .reports.baseline import Baseline
+from .reports.model import Model
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,15 @@ def _fix_report(targets: Sequence[Path], config: Config, options: Options) -> Fi
 def _unused(result: RunResult, targets: Sequence[Path], config: Config) -> tuple[UnusedSuppression, ...]:
     selected = {rule.id for rule in selected_rules(config)}
     return find_unused(result, collect_files(targets, config.exclude), selected, RULES_BY_ID)
+
+
+def show_model(paths: Sequence[Path], options: Options | None = None) -> Model:
+    """The code model of ``paths`` (``--show-model``): each client's parts, delivery table and
+    lifecycle, with their lines; paths shown relative to the working directory."""
+    options = options or Options()
+    targets = list(paths) or [Path(".")]
+    config = resolve_config(targets, options)
+    return model(targets, config, cache=options.cache, progress=options.progress, root=Path.cwd())
 
 
 def check(paths: Sequence[Path], options: Options | None = None) -> Run:

@@ -23,10 +23,11 @@ from .analysis.cache import FactsCache
 from .analysis.facts import ModuleFacts
 from .analysis.files import collect_files
 from .analysis.parsing import DEFAULT_TIMEOUT, Outcome, ParserPool, Request
-from .analysis.project import Project, discover, module_index
+from .analysis.project import Project, Publisher, discover, module_index
 from .config import Config
 from .ftypes import FileError, Finding, Progress, RunResult, Violation
 from .registry import RULES_BY_ID
+from .reports.model import Model, describe
 from .rule import Rule
 
 
@@ -164,6 +165,60 @@ def to_violations(
     return sorted(violations.values(), key=lambda v: (v.path.as_posix(), v.line, v.column, v.rule))
 
 
+def _discover(
+    paths: Sequence[Path],
+    config: Config,
+    pool: ParserPool,
+    sources: Mapping[Path, bytes] | None,
+    cache: FactsCache | None,
+    progress: Progress | None,
+) -> tuple[list[Path], Loader, Project, list[Publisher]]:
+    """SCOPE, screen, parse, discover: the project view and the publishers found in it."""
+    files = collect_files(paths, config.exclude)
+    if progress is not None:
+        progress.start(len(files))
+    index = module_index(files, paths)
+    screen = candidate_regex(config)
+    loader = Loader(pool, sources, cache)
+    project = Project(index, loader, config, loader.read)
+    requests: list[Request] = []
+    builders: list[Request] = []
+    for name, path in index.items():
+        source = loader.read(path)
+        if source is None:
+            if progress is not None:
+                progress.advance()
+            continue
+        candidate = is_candidate(source, screen, config)
+        # Every file is at least compiled, so a syntax error anywhere is reported.
+        requests.append((path, name, source, not candidate))
+        if not candidate and _BUILDER.search(source):
+            builders.append((path, name, source, False))
+    for facts in loader.parse_many(requests).values():
+        project.add(facts)
+    publishers = discover(project)
+    if publishers and builders:
+        # Builders matter only once there is a client to build.
+        for facts in loader.parse_many([b for b in builders if b[0] not in loader.errors and not project.is_parsed(b[0])]).values():
+            project.add(facts)
+    return files, loader, project, publishers
+
+
+def model(
+    paths: Sequence[Path],
+    config: Config,
+    *,
+    cache: FactsCache | None = None,
+    progress: Progress | None = None,
+    root: Path | None = None,
+) -> Model:
+    """The code model the rules would judge (``--show-model``), described while the parsers still run:
+    describing a client may lead into modules not parsed yet."""
+    with ParserPool(on_done=progress.advance if progress is not None else None) as pool:
+        _files, _loader, _project, publishers = _discover(paths, config, pool, None, cache, progress)
+        return describe(publishers, root)
+
+
 def run(
     paths: Sequence[Path],
     config: Config,
@@ -173,34 +228,8 @@ def run(
     cache: FactsCache | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
-    files = collect_files(paths, config.exclude)
-    if progress is not None:
-        progress.start(len(files))
-    index = module_index(files, paths)
-    screen = candidate_regex(config)
     with ParserPool(timeout=parse_timeout, on_done=progress.advance if progress is not None else None) as pool:
-        loader = Loader(pool, sources, cache)
-        project = Project(index, loader, config, loader.read)
-        requests: list[Request] = []
-        builders: list[Request] = []
-        for name, path in index.items():
-            source = loader.read(path)
-            if source is None:
-                if progress is not None:
-                    progress.advance()
-                continue
-            candidate = is_candidate(source, screen, config)
-            # Every file is at least compiled, so a syntax error anywhere is reported.
-            requests.append((path, name, source, not candidate))
-            if not candidate and _BUILDER.search(source):
-                builders.append((path, name, source, False))
-        for facts in loader.parse_many(requests).values():
-            project.add(facts)
-        publishers = discover(project)
-        if publishers and builders:
-            # Builders matter only once there is a client to build.
-            for facts in loader.parse_many([b for b in builders if b[0] not in loader.errors and not project.is_parsed(b[0])]).values():
-                project.add(facts)
+        files, loader, project, publishers = _discover(paths, config, pool, sources, cache, progress)
         findings: list[tuple[Rule, Finding]] = []
         for publisher in publishers:
             for rule in selected_rules(config):

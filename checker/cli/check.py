@@ -18,7 +18,7 @@ from click.core import ParameterSource
 
 from ..analysis.cache import FactsCache, default_cache_dir
 from ..analysis.files import PathError
-from ..api import Options, check
+from ..api import Options, check, show_model
 from ..config import ConfigError
 from ..ftypes import Run, Severity
 from ..mcp.options import DEFAULT_TOOL, McpTarget, metrics_mcp_target
@@ -26,8 +26,10 @@ from ..registry import RULES_BY_ID
 from ..reports.baseline import Baseline, BaselineError
 from ..reports.diff import unified_diff
 from ..reports.github import render_github
+from ..reports.model import render_json as render_model_json
+from ..reports.model import render_text as render_model_text
 from ..reports.orchestrator import HEADER_ENVVAR, EndpointType, HeaderType, headers_from, post_metrics, report_failure
-from ..reports.report import render_json, render_text
+from ..reports.report import render_json, render_statistics, render_text
 from ..reports.sarif import render_sarif
 from .outputs import emit, save_baseline, save_metrics
 from .terminal import TerminalProgress, color_enabled
@@ -200,6 +202,13 @@ def _explain(rule_id: str) -> str:
     help="Where parse results are cached (default: $PUBLISHER_CHECK_CACHE_DIR or ~/.cache/publisher-check).",
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when violations are found.")
+@click.option(
+    "--show-model",
+    is_flag=True,
+    help="Print the code model the rules judge (each client's parts, delivery table and lifecycle, with "
+    "their lines) instead of a report; --format json for data.",
+)
+@click.option("--statistics", is_flag=True, help="Print the number of violations per rule instead of each violation.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", "explain_rule", metavar="RULE", default=None, help="Explain a rule and exit.")
 def main(
@@ -228,6 +237,8 @@ def main(
     no_cache: bool,
     cache_dir: Path | None,
     exit_zero: bool,
+    show_model: bool,
+    statistics: bool,
     list_rules: bool,
     explain_rule: str | None,
 ) -> None:
@@ -239,6 +250,9 @@ def main(
     """
     if list_rules or explain_rule is not None:
         click.echo(_list_rules() if list_rules else _explain(explain_rule or ""), nl=False)
+        return
+    if show_model:
+        _show_model(paths, output_format, config_file, exclude, no_cache, cache_dir)
         return
     headers = headers_from(metrics_headers)
     _refuse_conflicts(diff, output_format, bool(headers), metrics_url or metrics_mcp_url, baseline_file, write_baseline)
@@ -267,13 +281,38 @@ def main(
         save_baseline(outcome.result, write_baseline)
         return
     color = output_format == "text" and output_file is None and color_enabled(sys.stderr if diff else sys.stdout)
-    emit(RENDERERS[output_format](outcome, color), output_file, err=diff, color=color)
+    if statistics and output_format == "text":
+        emit(render_statistics(outcome), output_file, err=diff, color=False)
+    else:
+        emit(RENDERERS[output_format](outcome, color), output_file, err=diff, color=color)
     if diff:  # stdout carries the diff alone
         click.echo(unified_diff(outcome.fixes.changes), nl=False)
     _send_metrics(outcome, metrics_file, metrics_url, headers, mcp_target)
     # As ruff check --diff: with --diff the exit code says whether there is something to change.
     if not exit_zero and (bool(outcome.fixes.changes) if diff else outcome.failed):
         sys.exit(1)
+
+
+def _show_model(
+    paths: tuple[Path, ...],
+    output_format: str,
+    config_file: Path | None,
+    exclude: tuple[str, ...],
+    no_cache: bool,
+    cache_dir: Path | None,
+) -> None:
+    if output_format not in ("text", "json"):
+        raise click.UsageError(f"--show-model prints text or json, not --format {output_format}")
+    options = Options(
+        config_file=config_file,
+        exclude=exclude,
+        cache=None if no_cache else FactsCache(cache_dir or default_cache_dir()),
+    )
+    try:
+        described = show_model(list(paths), options)
+    except (ConfigError, PathError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(render_model_json(described) if output_format == "json" else render_model_text(described), nl=False)
 
 
 def _refuse_conflicts(

@@ -40,7 +40,7 @@ from mcp.server.stdio import stdio_server
 
 from ..analysis.cache import FactsCache, default_cache_dir
 from ..analysis.files import PathError
-from ..api import Options, check
+from ..api import Options, check, show_model
 from ..config import ConfigError, find_pyproject, load_config
 from ..ftypes import FixReport, Severity
 from ..registry import RULES_BY_ID
@@ -261,6 +261,22 @@ class ToolSpec:
         )
 
 
+def _show_model(roots: Roots, args: dict[str, Any], progress: _Progress) -> dict[str, Any]:
+    """The code model (``--show-model``): each client's parts, delivery table and lifecycle."""
+    targets = [roots.resolve(path) for path in args.get("paths", ["."]) or ["."]]
+    pyproject = find_pyproject(targets[0])
+    try:
+        options = Options(
+            config=load_config(pyproject if pyproject is not None and roots.contains(pyproject) else None),
+            exclude=tuple(args.get("exclude", ())),
+            cache=FactsCache(default_cache_dir()),
+            progress=progress,
+        )
+        return show_model(targets, options)
+    except (ConfigError, PathError, ValueError) as exc:
+        raise ToolFailure(str(exc)) from None
+
+
 def _check(roots: Roots, args: dict[str, Any], progress: _Progress) -> dict[str, Any]:
     report, _ = _run_check(
         roots,
@@ -449,6 +465,22 @@ TOOLS: tuple[ToolSpec, ...] = (
         },
         types.ToolAnnotations(title="Explain a rule", read_only_hint=True, idempotent_hint=True, open_world_hint=False),
         _explain,
+    ),
+    ToolSpec(
+        "show_model",
+        "The code model the rules judge, per client found: entry points, buffer, workers, sends, retries, the "
+        "retry loop's course and each status helper's answer for every representative status, flush/close/"
+        "handlers, each with file:line. What could not be decided is absent or 'unknown', never guessed.",
+        _object({"paths": _check_options()["paths"], "exclude": _check_options()["exclude"]}),
+        {
+            "type": "object",
+            "required": ["clients"],
+            "properties": {"clients": {"type": "array", "items": {"type": "object"}}},
+        },
+        types.ToolAnnotations(
+            title="Show the code model", read_only_hint=True, idempotent_hint=True, open_world_hint=False
+        ),
+        _show_model,
     ),
     ToolSpec(
         "list_rules",

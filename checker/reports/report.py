@@ -144,7 +144,7 @@ def _detail_lines(run: Run, paint: _Painter) -> list[str]:
         f"{paint(display_path(v.path), bold=True)}:{v.line}:{v.column}: "
         f"{paint(v.rule, fg=SEVERITY_COLORS[v.severity], bold=True)} "
         f"[{paint(v.severity.label, fg=SEVERITY_COLORS[v.severity])}] {v.message}"
-        for v in result.violations
+        for v in sorted(result.violations, key=lambda v: -v.severity)  # real defects first; stable within
     ]
     lines.extend(
         f"{paint(display_path(e.path), bold=True)}: {paint('error', fg='red')}: {e.message}" for e in result.errors
@@ -207,6 +207,21 @@ def render_text(run: Run, color: bool = False) -> str:
         lines.append(hint)
     verdict = paint("failed", fg="red", bold=True) if run.failed else paint("passed", fg="green", bold=True)
     lines.append(f"Session {run.metrics.session_id}: {verdict}.")
+    return "\n".join(lines) + "\n"
+
+
+def render_statistics(run: Run) -> str:
+    """``--statistics`` (as ruff's): one line per rule with its count, most severe first, then the verdict."""
+    counts: dict[str, int] = {}
+    for violation in run.result.violations:
+        counts[violation.rule] = counts.get(violation.rule, 0) + 1
+    first = {v.rule: v for v in run.result.violations}
+    rows = sorted(counts, key=lambda rule: (-first[rule].severity, rule))
+    lines = [f"{counts[rule]:5d}  {rule}  [{first[rule].severity.label}] {first[rule].check}" for rule in rows]
+    if lines:
+        lines.append("")
+    lines.append(_found_line(run.result))
+    lines.append(f"Session {run.metrics.session_id}: {'failed' if run.failed else 'passed'}.")
     return "\n".join(lines) + "\n"
 
 

@@ -35,7 +35,7 @@ from publisher_check.reports.orchestrator import DEADLINE  # noqa: E402
 from publisher_check.reports.report import report_schema  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-TOOLS = {"check", "fix", "explain", "list_rules", "plan", "scaffold"}
+TOOLS = {"check", "fix", "explain", "list_rules", "plan", "scaffold", "show_model"}
 SECRET = "s3cr3t-t0ken-value"
 
 
@@ -88,8 +88,7 @@ def structured(result: CallToolResult) -> dict[str, Any]:
 def test_every_tool_is_listed_with_input_and_output_schemas(project: Path) -> None:
     async def test(client: Client) -> None:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
-        assert set(tools) == TOOLS  # show_model: no model printer on this branch yet
-        assert "unknown tool 'show_model'" in error_text(await client.call_tool("show_model", {"paths": ["."]}))
+        assert set(tools) == TOOLS
         for tool in tools.values():
             assert tool.input_schema["type"] == "object"
             assert tool.output_schema is not None and tool.output_schema["type"] == "object"
@@ -424,3 +423,15 @@ def test_unreachable_metrics_servers_are_one_line(tmp_path: Path) -> None:
 def test_metrics_mcp_usage_errors_exit_2(args: tuple[str, ...], needle: str) -> None:
     code, stdout, stderr, _ = cli(*args)
     assert code == 2 and stdout == "" and needle in stderr
+
+
+def test_show_model_describes_each_client_with_its_lines(project: Path) -> None:
+    async def test(client: Client) -> None:
+        model = structured(await client.call_tool("show_model", {"paths": ["."]}))
+        assert model["clients"], model
+        first = model["clients"][0]
+        assert first["entry_points"] and first["buffers"] and first["sends"]
+        assert all(":" in part["at"] for part in first["entry_points"] + first["buffers"] + first["sends"])
+        assert "outside the server's roots" in error_text(await client.call_tool("show_model", {"paths": [".."]}))
+
+    run(test, project)
