@@ -45,7 +45,9 @@ class EventQueue(queue.Queue[Entry]):
             raise ValueError("maxsize must be >= 1: 0 would make queue.Queue unbounded")
         super().__init__(maxsize=maxsize)
         self.accepting = True
-        self._accepted = 0
+        self._accepted = 0  # events are numbered 1, 2, ... as they are accepted
+        self._taken = 0  # the queue is FIFO: the next entry _get hands out is number _taken + 1
+        self._working: dict[Entry, int] = {}  # handed out, not done() yet -> its number
         self._held: dict[Entry, int] = {}  # taken by a worker, no outcome yet -> failed attempts
         self._counts: Counter[str] = Counter()
 
@@ -57,8 +59,36 @@ class EventQueue(queue.Queue[Entry]):
 
     def _get(self) -> Entry:
         item = super()._get()
+        self._taken += 1
+        self._working[item] = self._taken
         self._held[item] = 0
         return item
+
+    @property
+    def accepted(self) -> int:
+        """How many events were accepted so far: the number of the last one. Hold ``mutex``."""
+        return self._accepted
+
+    def finished_up_to(self, number: int) -> bool:
+        """Whether every event numbered up to ``number`` is done. Hold ``mutex``.
+
+        Done means its outcome is counted and its reports handed out (``done()``), or close()
+        claimed it as dropped. Events accepted later do not matter: flush() waits for what was
+        published before it was called, not for a steady stream behind it.
+        """
+        oldest = min(self._working.values(), default=self._taken + 1)
+        return oldest > number
+
+    def done(self, entries: list[Entry]) -> None:
+        """``task_done()`` for each of a worker's entries, once their reports are handed out."""
+        with self.all_tasks_done:
+            for entry in entries:
+                self._working.pop(entry, None)
+            unfinished = self.unfinished_tasks - len(entries)
+            if unfinished < 0:
+                raise ValueError("done() called for more entries than were queued")
+            self.unfinished_tasks = unfinished
+            self.all_tasks_done.notify_all()  # flush() waits for its own events, not for zero
 
     def stop_accepting(self) -> bool:
         """Refuse every later put; True only for the first call."""
@@ -89,13 +119,16 @@ class EventQueue(queue.Queue[Entry]):
         """
         while True:
             try:
-                self.get_nowait()  # _get moves it to the held entries
+                entry = self.get_nowait()  # _get moves it to the held entries
             except queue.Empty:
                 break
-            self.task_done()
-        with self.mutex:
+            self.done([entry])
+        with self.all_tasks_done:
             claimed = list(self._held.items())
             self._held.clear()
+            for entry, _ in claimed:  # settled now: flush() need not wait for their workers
+                self._working.pop(entry, None)
+            self.all_tasks_done.notify_all()
             self._counts[DROPPED] += len(claimed)
         return claimed
 

@@ -36,7 +36,7 @@ class ErrorContext:
     """What went wrong with one delivery attempt.
 
     ``error`` is the exception type and message, or ``"HTTP 503 Service Unavailable"``: never
-    headers, credentials, the URL's query string or a response body. ``event_data`` is the event
+    headers, credentials, a response body, or more of the URL than its scheme, host and port. ``event_data`` is the event
     (or ``{"batch": [...]}``) only when the client was built with ``include_event_data=True``.
     """
 
