@@ -62,6 +62,9 @@ POLL_INTERVAL: Final = 0.1
 _JSON: Final = json.JSONEncoder(allow_nan=False, separators=(",", ":"))
 #: Response bodies up to this size are read and dropped, so their connection can be reused.
 MAX_DRAINED_BODY: Final = 64 * 1024
+#: How long close() without a timeout (and ``with client:``) waits for delivery at most, as
+#: OpenTelemetry's batch processor does; the exit hook uses the shorter ``shutdown_timeout``.
+CLOSE_TIMEOUT: Final = 30.0
 #: At interpreter exit, how long the ``dropped`` handlers of a client may run after its close()
 #: gave up; a handler still running then is left behind on its daemon thread and logged.
 DROPPED_HANDLERS_AT_EXIT: Final = 1.0
@@ -109,8 +112,10 @@ def _discard_body(response: requests.Response, deadline: float) -> None:
 class ActivityClient:
     """Publishes JSON events to an HTTP endpoint from background threads.
 
-    Use it as a context manager, or call close() when done; an open client is flushed for at
-    most ``shutdown_timeout`` seconds at interpreter exit.
+    Use it as a context manager, or call close() when done: either waits until everything is
+    delivered, for at most CLOSE_TIMEOUT seconds. An open client is flushed for at most
+    ``shutdown_timeout`` seconds at interpreter exit. Events are posted up to ``batch_size`` (100)
+    at a time as ``{"batch": [...]}``; with ``batch_size=1`` the body is the event itself.
     """
 
     def __init__(
@@ -129,7 +134,7 @@ class ActivityClient:
         error_callback_timeout: float = 5.0,
         include_event_data: bool = False,
         workers: int = 1,
-        batch_size: int = 1,
+        batch_size: int = 100,
         shutdown_timeout: float = 2.0,
         session: requests.Session | None = None,
     ) -> None:
@@ -188,6 +193,7 @@ class ActivityClient:
         try:
             self._queue.put_nowait(Entry(event))
         except queue.Full:
+            self._queue.count_refused()
             raise QueueFullError(self._config.max_queue_size) from None
 
     def publish_activity(self, activity: ActivityEnvelope) -> None:
@@ -248,7 +254,8 @@ class ActivityClient:
     def close(self, timeout: float | None = None) -> None:
         """Refuse new events, flush, stop the workers, report what is left as dropped.
 
-        One deadline covers all of it; only the ``dropped`` handlers, which run on this thread,
+        Without a timeout, it waits until every event has its outcome or CLOSE_TIMEOUT (30 s)
+        has passed; ``close(float("inf"))`` waits without a bound. One deadline covers all of it; only the ``dropped`` handlers, which run on this thread,
         come after it. Afterwards every published event has its outcome in ``stats``: events
         still queued or in a worker's hands count as ``dropped`` (not confirmed). A worker stuck
         in an HTTP request ends when that request does (``request_timeout``); it is a daemon and
@@ -257,7 +264,7 @@ class ActivityClient:
         A Ctrl-C while it waits ends the waiting early: the events are settled as above before
         the KeyboardInterrupt goes on. Idempotent; a second call waits for the first.
         """
-        deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
+        deadline = time.monotonic() + (CLOSE_TIMEOUT if timeout is None else max(0.0, timeout))
         if not self._queue.stop_accepting():
             self._closed.wait(_remaining(deadline))
             return
@@ -282,7 +289,7 @@ class ActivityClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close(self._config.shutdown_timeout)
+        self.close()
 
     # -- workers ------------------------------------------------------------------------------
 

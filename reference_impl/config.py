@@ -48,7 +48,7 @@ class ClientConfig:
     error_callback_timeout: float = 5.0
     include_event_data: bool = False
     workers: int = 1
-    batch_size: int = 1
+    batch_size: int = 100
     shutdown_timeout: float = 2.0
 
     def __post_init__(self) -> None:

@@ -50,6 +50,7 @@ class EventQueue(queue.Queue[Entry]):
         self._working: dict[Entry, int] = {}  # handed out, not done() yet -> its number
         self._held: dict[Entry, int] = {}  # taken by a worker, no outcome yet -> failed attempts
         self._counts: Counter[str] = Counter()
+        self._refused = 0  # puts refused because the queue was full (never published)
 
     def _put(self, item: Entry) -> None:
         if not self.accepting:  # close() won the race against this publish()
@@ -132,7 +133,12 @@ class EventQueue(queue.Queue[Entry]):
             self._counts[DROPPED] += len(claimed)
         return claimed
 
+    def count_refused(self) -> None:
+        """Count one event that publish() refused with QueueFullError."""
+        with self.mutex:
+            self._refused += 1
+
     def stats(self) -> DeliveryStats:
         with self.mutex:
             counts = {name: self._counts[name] for name in EVENT_NAMES}
-            return DeliveryStats(published=self._accepted, **counts)
+            return DeliveryStats(published=self._accepted, refused=self._refused, **counts)

@@ -64,6 +64,8 @@ class DeliveryStats:
     """A snapshot of the client's counters, in events (not requests).
 
     Once ``close()`` has returned: ``published == success_sent + error + final_error + dropped``.
+    ``refused`` counts the events publish() refused with QueueFullError (a full queue): they were
+    never published, so no outcome is reported for them.
     """
 
     published: int = 0
@@ -73,3 +75,4 @@ class DeliveryStats:
     error: int = 0
     final_error: int = 0
     dropped: int = 0
+    refused: int = 0

@@ -40,7 +40,7 @@ def test_events_are_delivered_at_exit_without_close(server: ScriptedServer) -> N
     server.set_default(Reply(200, delay=0.05))
     result, _ = run_child(f"""
         from activity_publisher import ActivityClient
-        client = ActivityClient({server.url!r}, shutdown_timeout=10.0)
+        client = ActivityClient({server.url!r}, batch_size=1, shutdown_timeout=10.0)
         for n in range(5):
             client.publish({{"n": n}})
     """)
