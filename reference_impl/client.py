@@ -7,7 +7,6 @@ one deadline. An open client is flushed at interpreter exit, and re-made in a fo
 """
 
 import atexit
-import json
 import logging
 import os
 import queue
@@ -24,6 +23,7 @@ import requests
 from . import process_exit
 from .callbacks import CallbackRunner, ErrorCallback, Handler, HandlerRegistry, LogThrottle, is_users_interrupt
 from .config import ClientConfig
+from .encoding import encode, encode_batch
 from .delivery import (
     AttemptResult,
     Category,
@@ -37,6 +37,7 @@ from .delivery import (
 )
 from .ledger import ClientClosedError, Entry, EventQueue, QueueFullError
 from .models import ActivityEnvelope, AuditLogActivity
+from .transport import Transport
 from .reports import (
     DROPPED,
     ERROR,
@@ -58,8 +59,6 @@ logger = logging.getLogger(__name__)
 
 #: How long an idle worker waits for an event before it looks at the shutdown flag again.
 POLL_INTERVAL: Final = 0.1
-# One encoder for every event: json.dumps with non-default options would build a new one per call.
-_JSON: Final = json.JSONEncoder(allow_nan=False, separators=(",", ":"))
 #: Response bodies up to this size are read and dropped, so their connection can be reused.
 MAX_DRAINED_BODY: Final = 64 * 1024
 #: How long close() without a timeout (and ``with client:``) waits for delivery at most, as
@@ -159,6 +158,7 @@ class ActivityClient:
             raise ValueError(f"session must be a requests.Session or None, got {type(session).__name__}")
         self._owns_session = session is None
         self._session = requests.Session() if session is None else session
+        self._transport = Transport(self._session, endpoint, request_timeout)
         self._handlers = HandlerRegistry()
         self._callbacks = CallbackRunner(error_callback, error_callback_timeout)
         self._failure_log = LogThrottle()
@@ -343,30 +343,29 @@ class ActivityClient:
 
     def _take_batch(self) -> list[Entry]:
         """Up to batch_size entries: wait briefly for the first, take the rest only if queued."""
-        try:
-            entries = [self._queue.get(timeout=POLL_INTERVAL)]
-        except queue.Empty:
-            return []
-        while len(entries) < self._config.batch_size:
-            try:
-                entries.append(self._queue.get_nowait())
-            except queue.Empty:
-                break
-        return entries
+        return self._queue.take(self._config.batch_size, POLL_INTERVAL)
 
     def _deliver(self, entries: list[Entry]) -> None:
-        """Serialise each event (one that is not JSON fails alone), then send the others."""
+        """Encode the events (one that is not JSON fails alone), then send the others."""
+        if self._config.batch_size > 1:
+            try:  # one call for the whole batch; only a batch that fails is encoded event by event
+                batch = encode_batch([entry.event for entry in entries])
+            except Exception:
+                pass
+            else:
+                self._send(entries, batch)
+                return
         sendable: list[Entry] = []
         bodies: list[bytes] = []
         for entry in entries:
             try:
-                body = _JSON.encode(entry.event)
+                body = encode(entry.event)
             except Exception as exc:  # not JSON, or a mapping of user code that raises: this one fails alone
                 result = AttemptResult(Category.VALIDATION, describe_exception(exc, self._secrets))
                 self._report(ERROR, [entry], 0, result, ErrorSeverity.ERROR)
             else:
                 sendable.append(entry)
-                bodies.append(body.encode())
+                bodies.append(body)
         if not sendable:
             return
         if self._config.batch_size == 1:
@@ -379,8 +378,14 @@ class ActivityClient:
         config = self._config
         # One key for every retry of this request, so the server can de-duplicate.
         headers = {**config.headers, "Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())}
+        try:
+            request = self._transport.prepare(body, headers)  # once for every attempt
+        except Exception as exc:  # e.g. a session header requests refuses: no attempt can succeed
+            result = AttemptResult(classify_exception(exc), describe_exception(exc, self._secrets))
+            self._report(ERROR, entries, 1, result, ErrorSeverity.ERROR)
+            return
         for attempt in range(1, config.max_attempts + 1):
-            result = self._post(body, headers)
+            result = self._post(request)
             if result.category is Category.SUCCESS:
                 self._report(SUCCESS_SENT, entries, attempt, result)
                 return
@@ -413,21 +418,11 @@ class ActivityClient:
             jitter=config.jitter,
         )
 
-    def _post(self, body: bytes, headers: Mapping[str, str]) -> AttemptResult:
+    def _post(self, request: requests.PreparedRequest) -> AttemptResult:
         """One POST; only the status counts, so a body that breaks off after it changes nothing."""
         deadline = time.monotonic() + self._config.request_timeout
         try:
-            response = self._session.post(
-                self._config.endpoint,
-                data=body,
-                headers=headers,
-                timeout=self._config.request_timeout,
-                allow_redirects=False,  # a redirected POST would become a GET; 3xx counts as sent
-                # requests lets REQUESTS_CA_BUNDLE override a session's own CA (psf/requests#3829):
-                # passed here, the caller's session.verify wins and the default still uses the env.
-                verify=self._session.verify,
-                stream=True,  # status and headers only: _discard_body() reads a small body
-            )
+            response = self._transport.send(request)
         except Exception as exc:  # a requests.RequestException, or e.g. a header that cannot be encoded
             return AttemptResult(classify_exception(exc), describe_exception(exc, self._secrets))
         with response:
@@ -538,6 +533,7 @@ class ActivityClient:
             self._session = requests.Session()
         else:
             self._session.close()  # the caller's session: drop connections shared with the parent
+        self._transport = Transport(self._session, self._config.endpoint, self._config.request_timeout)
         if was_open:
             self._workers = self._start_workers()
         else:

@@ -704,9 +704,49 @@ class RaisingMapping(dict[str, Any]):
         raise RuntimeError("items() of user code raised")
 
 
-def test_an_event_whose_encoding_raises_fails_alone_in_its_batch(
-    fault_server: ServerProcess, make_client: MakeClient, caplog: pytest.LogCaptureFixture
+@pytest.fixture(params=["json", "orjson"])
+def encoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test that takes it runs with the standard library's encoder and with orjson (if installed)."""
+    if request.param == "json":
+        monkeypatch.setattr("activity_publisher.encoding._orjson", None)
+    else:
+        pytest.importorskip("orjson")
+    return str(request.param)
+
+
+@pytest.mark.parametrize("bad_value", [{1, 2}, object(), float("-inf")], ids=["set", "object", "-inf"])
+def test_an_event_that_is_not_json_fails_alone_in_its_batch(
+    fault_server: ServerProcess,
+    make_client: MakeClient,
+    caplog: pytest.LogCaptureFixture,
+    encoder: str,
+    bad_value: object,
 ) -> None:
+    if encoder == "orjson" and bad_value == float("-inf"):
+        pytest.skip("orjson sends NaN and infinities as null (README)")
+    fault_server.start()
+    watched = watch(make_client, fault_server.url, batch_size=50, **PATIENT)
+    watched.client.flush(0)
+    good = watched.publish("good", 3)
+    watched.client.publish({"id": "bad", "value": bad_value})
+    watched.ids.append("bad")
+    good += watched.publish("more", 3)
+    finished = finish(watched)
+    assert_nothing_lost(watched, finished, fault_server.records(), caplog)
+    assert (finished.stats.success_sent, finished.stats.error) == (6, 1)
+    [error] = watched.seen.named("error")
+    assert error.events[0]["id"] == "bad" and error.context and error.context.category == "validation"
+    assert sorted(i for record in fault_server.records() for i in record["ids"]) == sorted(good)
+
+
+def test_an_event_whose_encoding_raises_fails_alone_in_its_batch(
+    fault_server: ServerProcess,
+    make_client: MakeClient,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The standard library's encoder calls a dict subclass's items() (orjson reads the dict itself)."""
+    monkeypatch.setattr("activity_publisher.encoding._orjson", None)
     fault_server.start()
     watched = watch(make_client, fault_server.url, batch_size=50, **PATIENT)
     watched.client.flush(0)
@@ -783,3 +823,20 @@ def test_flush_waits_for_what_was_published_before_it_not_for_a_steady_stream(
     watched.ids.extend(later)
     finished = finish(watched)
     assert_nothing_lost(watched, finished, fault_server.records(), caplog)
+
+
+def test_an_environment_ca_bundle_is_trusted_by_the_default_session(
+    tls_server: tuple[ServerProcess, Path],
+    make_client: MakeClient,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The environment is merged once per client, not per request: its CA bundle still applies."""
+    server, ca_file = tls_server
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca_file))
+    watched = watch(make_client, server.url, **PATIENT)
+    watched.publish("e", 5)
+    finished = finish(watched)
+    assert_nothing_lost(watched, finished, server.records(), caplog)
+    assert finished.stats.success_sent == 5
