@@ -533,10 +533,10 @@ def verdicts(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         tag = f"{producers} producer{'s' if producers > 1 else ''}"
         if floor and ours:
             row(
-                f"publish() p50 ≤ 2× floor ({tag})",
+                f"publish() p50 ≤ 1.5× floor ({tag})",
                 f"{_us(ours['p50_ns'])} vs {_us(floor['p50_ns'])} µs" + _best_runs(ours, floor),
                 _ratio(ours["p50_ns"], floor["p50_ns"]),
-                lambda r: r <= 2.0,
+                lambda r: r <= 1.5,
             )
         consumed = _find(results, "floor-consumed", producers)
         if consumed and ours:
@@ -557,17 +557,17 @@ def verdicts(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 lambda r: r >= 10.0,
             )
             row(
-                f"batching e2e events/s ≥ 3× segment ({tag})",
+                f"batching e2e events/s ≥ 4× segment ({tag})",
                 f"{_rate(ours['events_per_s'])} vs {_rate(segment['events_per_s'])}",
                 _ratio(ours["events_per_s"], segment["events_per_s"]),
-                lambda r: r >= 3.0,
+                lambda r: r >= 4.0,
             )
         if b1w4 and naive:
             row(
-                f"batch_size=1, 4 workers e2e ≥ naive single worker ({tag})",
+                f"batch_size=1, 4 workers e2e ≥ 1.5× naive single worker ({tag})",
                 f"{_rate(b1w4['events_per_s'])} vs {_rate(naive['events_per_s'])}",
                 _ratio(b1w4["events_per_s"], naive["events_per_s"]),
-                lambda r: r >= 1.0,
+                lambda r: r >= 1.5,
             )
     down = {d["kind"]: d for d in report["down"]}
     if "ours" in down:

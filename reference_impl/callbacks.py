@@ -4,12 +4,13 @@ User code can raise, hang or be slow; none of that may stop delivery or flood th
 """
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Final
 
-from .reports import EVENT_NAMES, DeliveryReport, ErrorContext
+from .reports import DROPPED, EVENT_NAMES, DeliveryReport, ErrorContext
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +21,11 @@ ErrorCallback = Callable[[ErrorContext], None]
 MAX_PENDING_CALLBACKS: Final = 4
 #: A throttled warning is logged at most once per this many seconds.
 LOG_INTERVAL: Final = 60.0
+
+
+def is_users_interrupt(exc: BaseException) -> bool:
+    """A Ctrl-C on the main thread belongs to the user, not to the user code it happened to hit."""
+    return isinstance(exc, KeyboardInterrupt) and threading.current_thread() is threading.main_thread()
 
 
 def check_event_name(event_name: str) -> None:
@@ -53,13 +59,23 @@ class LogThrottle:
 
 
 class HandlerRegistry:
-    """The on() handlers, per event name; a raising handler is logged once per event name."""
+    """The on() handlers, per event name; a raising handler is logged once per event name.
+
+    With a ``dropped`` handler registered, the registry also keeps a daemon thread of its own,
+    started at once: at interpreter exit no thread may be started, yet a handler that blocks there
+    must not hang the exit, so the exit hook hands ``dropped`` reports to that thread and waits
+    for them only so long (``emit_within``).
+    """
 
     def __init__(self, handlers: Mapping[str, tuple[Handler, ...]] | None = None) -> None:
         # Copy-on-write tuples: emit() reads without the lock and never sees a half-made list.
         self._handlers: dict[str, tuple[Handler, ...]] = dict(handlers or {})
         self._failed: set[str] = set()
         self._lock = threading.Lock()
+        self._calls: queue.SimpleQueue[tuple[DeliveryReport, threading.Event] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        if DROPPED in self._handlers:
+            self._start_thread()
 
     def add(self, event_name: str, handler: Handler) -> None:
         check_event_name(event_name)
@@ -67,18 +83,54 @@ class HandlerRegistry:
             raise TypeError(f"handler for {event_name!r} must be callable")
         with self._lock:
             self._handlers[event_name] = (*self._handlers.get(event_name, ()), handler)
+            if event_name == DROPPED and self._thread is None:
+                self._start_thread()
 
     def emit(self, report: DeliveryReport) -> None:
-        """Call every handler of the report's event name on this thread; never raises."""
+        """Call every handler of the report's event name on this thread; never raises.
+
+        Whatever a handler raises is logged, ``sys.exit()`` included: it must not end a worker.
+        Only a Ctrl-C on the main thread goes on to the caller.
+        """
         for handler in self._handlers.get(report.event_name, ()):
             try:
                 handler(report)
-            except Exception:
+            except BaseException as exc:
+                if is_users_interrupt(exc):
+                    raise
                 self._log_failure(report.event_name)
 
+    def emit_within(self, report: DeliveryReport, timeout: float) -> bool:
+        """emit() on the registry's own thread, waiting at most ``timeout`` seconds for it.
+
+        False if the handlers are still running then: they go on, on a daemon thread.
+        """
+        if self._thread is None:  # no dropped handler: nothing to run
+            self.emit(report)
+            return True
+        done = threading.Event()
+        self._calls.put((report, done))
+        return done.wait(timeout)
+
+    def stop_thread(self) -> None:
+        """Let the registry's thread end once it has run what it was given (the client closed)."""
+        self._calls.put(None)
+
     def copy(self) -> "HandlerRegistry":
-        """The same handlers with a fresh lock (a forked child must not inherit a held lock)."""
+        """The same handlers with a fresh lock and thread (a forked child has neither of the parent's)."""
         return HandlerRegistry(self._handlers)
+
+    def _start_thread(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="activity-publisher-exit-reports", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (call := self._calls.get()) is not None:
+            report, done = call
+            try:
+                self.emit(report)
+            finally:
+                done.set()
 
     def _log_failure(self, event_name: str) -> None:
         with self._lock:
@@ -151,7 +203,7 @@ class CallbackRunner:
     def _call(self, callback: ErrorCallback, context: ErrorContext, done: threading.Event) -> None:
         try:
             callback(context)
-        except Exception:
+        except BaseException:  # sys.exit() too: it would end this thread without a word
             with self._lock:
                 first, self._raised = not self._raised, True
             if first:

@@ -7,7 +7,6 @@ one deadline. An open client is flushed at interpreter exit, and re-made in a fo
 """
 
 import atexit
-import json
 import logging
 import os
 import queue
@@ -21,8 +20,10 @@ from typing import TYPE_CHECKING, Any, Final, Self
 
 import requests
 
-from .callbacks import CallbackRunner, ErrorCallback, Handler, HandlerRegistry, LogThrottle
+from . import process_exit
+from .callbacks import CallbackRunner, ErrorCallback, Handler, HandlerRegistry, LogThrottle, is_users_interrupt
 from .config import ClientConfig
+from .encoding import encode, encode_batch
 from .delivery import (
     AttemptResult,
     Category,
@@ -32,9 +33,11 @@ from .delivery import (
     describe_exception,
     describe_status,
     retry_after_delay,
+    secret_forms,
 )
 from .ledger import ClientClosedError, Entry, EventQueue, QueueFullError
 from .models import ActivityEnvelope, AuditLogActivity
+from .transport import Transport
 from .reports import (
     DROPPED,
     ERROR,
@@ -56,28 +59,51 @@ logger = logging.getLogger(__name__)
 
 #: How long an idle worker waits for an event before it looks at the shutdown flag again.
 POLL_INTERVAL: Final = 0.1
-# One encoder for every event: json.dumps with non-default options would build a new one per call.
-_JSON: Final = json.JSONEncoder(allow_nan=False, separators=(",", ":"))
 #: Response bodies up to this size are read and dropped, so their connection can be reused.
 MAX_DRAINED_BODY: Final = 64 * 1024
+#: How long close() without a timeout (and ``with client:``) waits for delivery at most, as
+#: OpenTelemetry's batch processor does; the exit hook uses the shorter ``shutdown_timeout``.
+CLOSE_TIMEOUT: Final = 30.0
+#: At interpreter exit, how long the ``dropped`` handlers of a client may run after its close()
+#: gave up; a handler still running then is left behind on its daemon thread and logged.
+DROPPED_HANDLERS_AT_EXIT: Final = 1.0
 
+#: requests' own session headers (User-Agent, Accept...): no secrets to redact.
+_DEFAULT_HEADERS: Final = requests.utils.default_headers()
 #: Every client, for the exit hook and the fork hook. Weak: the registry keeps no client alive.
 _CLIENTS: Final[weakref.WeakSet["ActivityClient"]] = weakref.WeakSet()
 
 
 def _remaining(deadline: float | None) -> float | None:
-    return None if deadline is None else max(0.0, deadline - time.monotonic())
+    """Seconds left until ``deadline``, as a wait that ``threading`` accepts (never negative,
+    at most ``threading.TIMEOUT_MAX``: ``close(float("inf"))`` means no bound, not an OverflowError)."""
+    if deadline is None:
+        return None
+    return min(threading.TIMEOUT_MAX, max(0.0, deadline - time.monotonic()))
 
 
-def _discard_body(response: requests.Response) -> None:
+def _discard_body(response: requests.Response, deadline: float) -> None:
     """Read and drop at most MAX_DRAINED_BODY bytes of a body, so that its connection is reused.
 
     Bodies are never parsed. A longer one is left unread (closing the response then closes the
-    connection), and one that breaks off, or is not what its headers said, is ignored: the status
-    has already arrived and decides the attempt.
+    connection), and so is whatever has not arrived by ``deadline``: a body that trickles in must
+    not hold the worker past ``request_timeout``. One that breaks off, or is not what its headers
+    said, is ignored: the status has already arrived and decides the attempt.
     """
+    raw = response.raw
+    sock = getattr(raw.connection, "sock", None)  # urllib3 sets its timeout again for the next request
+    left = MAX_DRAINED_BODY
     try:
-        response.raw.read(MAX_DRAINED_BODY, decode_content=False)  # no decompression: no zip bomb
+        while left > 0:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            if sock is not None:
+                sock.settimeout(remaining)
+            chunk = raw.read1(left, decode_content=False)  # one read at most; no decompression: no zip bomb
+            if not chunk:
+                return
+            left -= len(chunk)
     except Exception:  # whatever goes wrong with a body nobody reads changes nothing
         pass
 
@@ -85,8 +111,10 @@ def _discard_body(response: requests.Response) -> None:
 class ActivityClient:
     """Publishes JSON events to an HTTP endpoint from background threads.
 
-    Use it as a context manager, or call close() when done; an open client is flushed for at
-    most ``shutdown_timeout`` seconds at interpreter exit.
+    Use it as a context manager, or call close() when done: either waits until everything is
+    delivered, for at most CLOSE_TIMEOUT seconds. An open client is flushed for at most
+    ``shutdown_timeout`` seconds at interpreter exit. Events are posted up to ``batch_size`` (100)
+    at a time as ``{"batch": [...]}``; with ``batch_size=1`` the body is the event itself.
     """
 
     def __init__(
@@ -105,7 +133,7 @@ class ActivityClient:
         error_callback_timeout: float = 5.0,
         include_event_data: bool = False,
         workers: int = 1,
-        batch_size: int = 1,
+        batch_size: int = 100,
         shutdown_timeout: float = 2.0,
         session: requests.Session | None = None,
     ) -> None:
@@ -130,7 +158,7 @@ class ActivityClient:
             raise ValueError(f"session must be a requests.Session or None, got {type(session).__name__}")
         self._owns_session = session is None
         self._session = requests.Session() if session is None else session
-        self._secrets = tuple(self._config.headers.values())  # redacted from error messages
+        self._transport = Transport(self._session, endpoint, request_timeout)
         self._handlers = HandlerRegistry()
         self._callbacks = CallbackRunner(error_callback, error_callback_timeout)
         self._failure_log = LogThrottle()
@@ -138,8 +166,10 @@ class ActivityClient:
         self._queue = EventQueue(max_queue_size)
         self._shutdown = threading.Event()
         self._closed = threading.Event()
+        self._at_exit = False  # the exit hook is closing this client
         self._workers = self._start_workers()
         _CLIENTS.add(self)
+        process_exit.at_child_exit(_close_clients_at_exit)
 
     @classmethod
     def builder(cls) -> "ActivityClientBuilder":
@@ -163,6 +193,7 @@ class ActivityClient:
         try:
             self._queue.put_nowait(Entry(event))
         except queue.Full:
+            self._queue.count_refused()
             raise QueueFullError(self._config.max_queue_size) from None
 
     def publish_activity(self, activity: ActivityEnvelope) -> None:
@@ -203,53 +234,62 @@ class ActivityClient:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Wait until every event published so far has its outcome (``queue.join`` semantics).
+        """Wait until every event published before this call has its outcome and its reports.
 
-        With a timeout, return False if that has not happened by then.
+        Like ``queue.join()``, but events published while it waits are not waited for, so a
+        steady stream cannot keep it waiting. With a timeout, return False if that has not
+        happened by then.
         """
-        if timeout is None:
-            self._queue.join()
-            return True
-        deadline = time.monotonic() + timeout
-        with self._queue.all_tasks_done:
-            while self._queue.unfinished_tasks:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        events = self._queue
+        with events.all_tasks_done:
+            published_before = events.accepted
+            while not events.finished_up_to(published_before):
+                remaining = _remaining(deadline)
+                if remaining == 0:
                     return False
-                self._queue.all_tasks_done.wait(remaining)
+                events.all_tasks_done.wait(remaining)
         return True
 
     def close(self, timeout: float | None = None) -> None:
         """Refuse new events, flush, stop the workers, report what is left as dropped.
 
-        One deadline covers all of it; only the ``dropped`` handlers, which run on this thread,
+        Without a timeout, it waits until every event has its outcome or CLOSE_TIMEOUT (30 s)
+        has passed; ``close(float("inf"))`` waits without a bound. One deadline covers all of it; only the ``dropped`` handlers, which run on this thread,
         come after it. Afterwards every published event has its outcome in ``stats``: events
         still queued or in a worker's hands count as ``dropped`` (not confirmed). A worker stuck
         in an HTTP request ends when that request does (``request_timeout``); it is a daemon and
         never delays exit. A report that a worker was handing to the on() handlers when the
         deadline passed can reach them just after close() returns (``stats`` already counts it).
-        Idempotent; a second call waits for the first.
+        A Ctrl-C while it waits ends the waiting early: the events are settled as above before
+        the KeyboardInterrupt goes on. Idempotent; a second call waits for the first.
         """
+        deadline = time.monotonic() + (CLOSE_TIMEOUT if timeout is None else max(0.0, timeout))
         if not self._queue.stop_accepting():
-            self._closed.wait(timeout)
+            self._closed.wait(_remaining(deadline))
             return
-        deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
-        self.flush(_remaining(deadline))
-        self._shutdown.set()  # wakes workers waiting in backoff at once
-        current = threading.current_thread()
-        for worker in self._workers:
-            if worker is not current:
-                worker.join(_remaining(deadline))
-        self._drop_unsettled()
-        if self._owns_session:
-            self._session.close()
-        self._closed.set()
+        try:
+            self.flush(_remaining(deadline))
+            self._shutdown.set()  # wakes workers waiting in backoff at once
+            current = threading.current_thread()
+            for worker in self._workers:
+                if worker is not current:
+                    worker.join(_remaining(deadline))
+        finally:  # a Ctrl-C above only ends the waiting: every event still gets its outcome
+            self._shutdown.set()
+            try:
+                self._drop_unsettled()
+            finally:
+                self._handlers.stop_thread()
+                if self._owns_session:
+                    self._session.close()
+                self._closed.set()
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close(self._config.shutdown_timeout)
+        self.close()
 
     # -- workers ------------------------------------------------------------------------------
 
@@ -270,56 +310,62 @@ class ActivityClient:
                 continue
             try:
                 self._deliver(entries)
-            except Exception as exc:
+            except BaseException as exc:  # sys.exit() in user code too: the worker must live on
                 self._report_unexpected(entries, exc)
             finally:
-                for _ in entries:
-                    self._queue.task_done()
+                self._queue.done(entries)
 
-    def _report_unexpected(self, entries: list[Entry], exc: Exception) -> None:
+    def _report_unexpected(self, entries: list[Entry], exc: BaseException) -> None:
         """A bug must neither kill the worker nor lose events silently: they end as ``error``.
 
         They are reported like any permanent failure (handlers, error callback, throttled
         warning); the traceback is logged for the first such bug only, so a bug that repeats
-        for every batch cannot flood the log.
+        for every batch cannot flood the log. Should that reporting fail too, the events are
+        still counted and handed to the handlers, which never raise.
         """
-        if not self._bug_logged:
-            self._bug_logged = True  # a race between workers can at worst log a second traceback
-            logger.error(
-                "activity publisher: unexpected error delivering %d event(s); counted as error, "
-                "later ones are logged without a traceback",
-                len(entries),
-                exc_info=exc,
-            )
-        result = AttemptResult(Category.PERMANENT, describe_exception(exc, self._secrets))
-        self._report(ERROR, entries, 0, result, ErrorSeverity.ERROR)
+        try:
+            if not self._bug_logged:
+                self._bug_logged = True  # a race between workers can at worst log a second traceback
+                logger.error(
+                    "activity publisher: unexpected error delivering %d event(s); counted as error, "
+                    "later ones are logged without a traceback",
+                    len(entries),
+                    exc_info=exc,
+                )
+            result = AttemptResult(Category.PERMANENT, describe_exception(exc, self._secrets))
+            self._report(ERROR, entries, 0, result, ErrorSeverity.ERROR)
+        except BaseException as failure:
+            held = self._queue.record(entries, ERROR, 0)
+            if held:
+                error = f"{type(exc).__name__} (and {type(failure).__name__} while reporting it)"
+                context = ErrorContext(ErrorSeverity.ERROR, Category.PERMANENT.value, 0, error)
+                self._handlers.emit(DeliveryReport(ERROR, tuple(e.event for e in held), 0, None, context))
 
     def _take_batch(self) -> list[Entry]:
         """Up to batch_size entries: wait briefly for the first, take the rest only if queued."""
-        try:
-            entries = [self._queue.get(timeout=POLL_INTERVAL)]
-        except queue.Empty:
-            return []
-        while len(entries) < self._config.batch_size:
-            try:
-                entries.append(self._queue.get_nowait())
-            except queue.Empty:
-                break
-        return entries
+        return self._queue.take(self._config.batch_size, POLL_INTERVAL)
 
     def _deliver(self, entries: list[Entry]) -> None:
-        """Serialise each event (one that is not JSON fails alone), then send the others."""
+        """Encode the events (one that is not JSON fails alone), then send the others."""
+        if self._config.batch_size > 1:
+            try:  # one call for the whole batch; only a batch that fails is encoded event by event
+                batch = encode_batch([entry.event for entry in entries])
+            except Exception:
+                pass
+            else:
+                self._send(entries, batch)
+                return
         sendable: list[Entry] = []
         bodies: list[bytes] = []
         for entry in entries:
             try:
-                body = _JSON.encode(entry.event)
-            except (TypeError, ValueError, RecursionError) as exc:
+                body = encode(entry.event)
+            except Exception as exc:  # not JSON, or a mapping of user code that raises: this one fails alone
                 result = AttemptResult(Category.VALIDATION, describe_exception(exc, self._secrets))
                 self._report(ERROR, [entry], 0, result, ErrorSeverity.ERROR)
             else:
                 sendable.append(entry)
-                bodies.append(body.encode())
+                bodies.append(body)
         if not sendable:
             return
         if self._config.batch_size == 1:
@@ -332,8 +378,14 @@ class ActivityClient:
         config = self._config
         # One key for every retry of this request, so the server can de-duplicate.
         headers = {**config.headers, "Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())}
+        try:
+            request = self._transport.prepare(body, headers)  # once for every attempt
+        except Exception as exc:  # e.g. a session header requests refuses: no attempt can succeed
+            result = AttemptResult(classify_exception(exc), describe_exception(exc, self._secrets))
+            self._report(ERROR, entries, 1, result, ErrorSeverity.ERROR)
+            return
         for attempt in range(1, config.max_attempts + 1):
-            result = self._post(body, headers)
+            result = self._post(request)
             if result.category is Category.SUCCESS:
                 self._report(SUCCESS_SENT, entries, attempt, result)
                 return
@@ -366,25 +418,16 @@ class ActivityClient:
             jitter=config.jitter,
         )
 
-    def _post(self, body: bytes, headers: Mapping[str, str]) -> AttemptResult:
+    def _post(self, request: requests.PreparedRequest) -> AttemptResult:
         """One POST; only the status counts, so a body that breaks off after it changes nothing."""
+        deadline = time.monotonic() + self._config.request_timeout
         try:
-            response = self._session.post(
-                self._config.endpoint,
-                data=body,
-                headers=headers,
-                timeout=self._config.request_timeout,
-                allow_redirects=False,  # a redirected POST would become a GET; 3xx counts as sent
-                # requests lets REQUESTS_CA_BUNDLE override a session's own CA (psf/requests#3829):
-                # passed here, the caller's session.verify wins and the default still uses the env.
-                verify=self._session.verify,
-                stream=True,  # status and headers only: _discard_body() reads a small body
-            )
+            response = self._transport.send(request)
         except Exception as exc:  # a requests.RequestException, or e.g. a header that cannot be encoded
             return AttemptResult(classify_exception(exc), describe_exception(exc, self._secrets))
         with response:
             status = response.status_code
-            _discard_body(response)
+            _discard_body(response, deadline)
             return AttemptResult(
                 classify_status(status),
                 describe_status(status, response.reason),
@@ -429,6 +472,14 @@ class ActivityClient:
         if context is not None and context.severity >= ErrorSeverity.WARN:
             self._callbacks.run(context)
 
+    @property
+    def _secrets(self) -> tuple[str, ...]:
+        """What to redact from messages: the client's headers and the caller's session's own."""
+        session_headers = [
+            value for name, value in self._session.headers.items() if value != _DEFAULT_HEADERS.get(name)
+        ]
+        return secret_forms([*self._config.headers.values(), *session_headers])
+
     def _event_data(self, events: tuple[dict[str, Any], ...]) -> dict[str, Any] | None:
         """The events for an ErrorContext, only if asked for: they can hold personal data."""
         if not self._config.include_event_data:
@@ -447,15 +498,25 @@ class ActivityClient:
             len(claimed),
         )
         claimed.sort(key=lambda item: item[1])
+        handlers_deadline = time.monotonic() + DROPPED_HANDLERS_AT_EXIT
         for attempts, group in groupby(claimed, key=lambda item: item[1]):
-            events = tuple(entry.event for entry, _ in group)
-            self._handlers.emit(DeliveryReport(DROPPED, events, attempts, None, None))
+            report = DeliveryReport(DROPPED, tuple(entry.event for entry, _ in group), attempts, None, None)
+            if not self._at_exit:
+                self._handlers.emit(report)
+            elif not self._handlers.emit_within(report, _remaining(handlers_deadline) or 0.0):
+                logger.warning(
+                    "activity publisher: a dropped handler still runs after %.3g s at exit; "
+                    "the rest of the dropped reports skip the handlers (stats counts them)",
+                    DROPPED_HANDLERS_AT_EXIT,
+                )
+                return
 
     # -- process lifecycle --------------------------------------------------------------------
 
     def _skip_callbacks_for_exit(self) -> None:
         """No thread may be started on the exit path, so error callbacks are skipped (and logged)."""
         self._callbacks.skip_from_now("the interpreter is exiting")
+        self._at_exit = True
 
     def _after_fork_in_child(self) -> None:
         """A fresh queue, counters, workers and HTTP session: the parent's events stay its own.
@@ -472,6 +533,7 @@ class ActivityClient:
             self._session = requests.Session()
         else:
             self._session.close()  # the caller's session: drop connections shared with the parent
+        self._transport = Transport(self._session, self._config.endpoint, self._config.request_timeout)
         if was_open:
             self._workers = self._start_workers()
         else:
@@ -481,13 +543,27 @@ class ActivityClient:
 
 
 def _close_clients_at_exit() -> None:
-    """Flush every open client for at most its shutdown_timeout, counted from now."""
+    """Flush every open client for at most its shutdown_timeout, counted from now.
+
+    One client that fails to close does not stop the others; after a Ctrl-C the others stop
+    waiting, but still report what they drop, and the KeyboardInterrupt goes on.
+    """
     exit_started = time.monotonic()
     clients = list(_CLIENTS)
     for client in clients:  # all of them first: their workers keep running while others close
         client._skip_callbacks_for_exit()
+    interrupted: BaseException | None = None
     for client in clients:  # the deadlines run together, so N clients take max(), not sum()
-        client.close(exit_started + client._config.shutdown_timeout - time.monotonic())
+        timeout = 0.0 if interrupted else exit_started + client._config.shutdown_timeout - time.monotonic()
+        try:
+            client.close(timeout)
+        except BaseException as exc:
+            if is_users_interrupt(exc):
+                interrupted = exc
+            else:
+                logger.exception("activity publisher: a client failed to close at exit; closing the others")
+    if interrupted is not None:
+        raise interrupted
 
 
 def _remake_clients_after_fork() -> None:
@@ -496,5 +572,6 @@ def _remake_clients_after_fork() -> None:
 
 
 atexit.register(_close_clients_at_exit)
+process_exit.install(_close_clients_at_exit)  # a multiprocessing child ends with os._exit()
 if hasattr(os, "register_at_fork"):  # POSIX
     os.register_at_fork(after_in_child=_remake_clients_after_fork)

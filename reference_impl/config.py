@@ -12,6 +12,9 @@ from .callbacks import ErrorCallback
 _COUNTS: Final = ("max_queue_size", "max_attempts", "workers", "batch_size")
 _DELAYS: Final = ("initial_delay", "max_delay")
 _TIMEOUTS: Final = ("request_timeout", "error_callback_timeout", "shutdown_timeout")
+#: The longest delay or timeout accepted, in seconds (a day). Longer ones are mistakes, and the
+#: largest (``sys.maxsize``) overflow the waits of ``threading`` and ``socket`` at their first use.
+MAX_SECONDS: Final = 86_400.0
 # What requests accepts (requests.utils.check_header_validity); str headers only.
 _HEADER_NAME: Final = re.compile(r"[^:\s][^:\r\n]*")
 _HEADER_VALUE: Final = re.compile(r"(\S[^\r\n]*)?")
@@ -45,7 +48,7 @@ class ClientConfig:
     error_callback_timeout: float = 5.0
     include_event_data: bool = False
     workers: int = 1
-    batch_size: int = 1
+    batch_size: int = 100
     shutdown_timeout: float = 2.0
 
     def __post_init__(self) -> None:
@@ -62,16 +65,16 @@ class ClientConfig:
                 raise _invalid(name, "an integer >= 1", value)
         for name in _DELAYS:
             value = getattr(self, name)
-            if not _is_number(value) or value < 0:
-                raise _invalid(name, "a finite number >= 0", value)
+            if not _is_number(value) or not 0 <= value <= MAX_SECONDS:
+                raise _invalid(name, f"a number from 0 to {MAX_SECONDS:g}", value)
         if not _is_number(self.backoff_factor) or self.backoff_factor < 1:
             raise _invalid("backoff_factor", "a finite number >= 1", self.backoff_factor)
         if not _is_number(self.jitter) or not 0 <= self.jitter <= 1:
             raise _invalid("jitter", "a number from 0 to 1", self.jitter)
         for name in _TIMEOUTS:
             value = getattr(self, name)
-            if not _is_number(value) or value <= 0:
-                raise _invalid(name, "a finite number > 0", value)
+            if not _is_number(value) or not 0 < value <= MAX_SECONDS:
+                raise _invalid(name, f"a number > 0 and at most {MAX_SECONDS:g}", value)
         if not isinstance(self.headers, Mapping):
             raise ValueError("headers must be a mapping of str names to str values")
         for name, value in self.headers.items():

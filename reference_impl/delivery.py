@@ -6,7 +6,7 @@ without a server.
 
 import random
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -21,9 +21,15 @@ MAX_ERROR_LENGTH: Final = 500
 #: Configured header values shorter than this are not redacted from messages: they cannot be
 #: secrets, and redacting "1" would mangle every number in the text.
 MIN_SECRET_LENGTH: Final = 4
+#: A header value's words at least this long are redacted on their own too ("Bearer <token>").
+MIN_SECRET_WORD_LENGTH: Final = 8
 REDACTED: Final = "[redacted]"
 _QUERY_STRING: Final = re.compile(r"\?[^\s'\"()<>]*")
 _USERINFO: Final = re.compile(r"(?<=://)[^/\s@'\"]*@")
+# What follows scheme://host:port in a URL: its path, query and fragment (a webhook's token).
+_URL_PATH: Final = re.compile(r"(?<=[a-zA-Z0-9]://)([^/\s'\"?#]+)[/?#][^\s'\"()<>]+")
+# urllib3's "Max retries exceeded with url: /path?query": the host and port are in the same message.
+_URL_FIELD: Final = re.compile(r"(?<=url: )[^\s'\"()<>]+")
 
 
 class Category(StrEnum):
@@ -124,18 +130,40 @@ def describe_status(status: int, reason: str | None) -> str:
     return f"HTTP {status} {phrase}".rstrip()[:MAX_ERROR_LENGTH]
 
 
+def secret_forms(values: Iterable[str]) -> tuple[str, ...]:
+    """The texts to redact for these header values: each one, stripped, and its long words.
+
+    A token read from a file keeps its newline, and requests then quotes the value stripped or
+    escaped in its error ("Bearer s3cr3t\\n"); redacting the bare words catches every quoting.
+    Longest first, so that a value is redacted whole before its words are.
+    """
+    forms: set[str] = set()
+    for value in values:
+        if not isinstance(value, str):
+            continue
+        forms.update({value, value.strip()})
+        forms.update(word for word in value.split() if len(word) >= MIN_SECRET_WORD_LENGTH)
+    return tuple(sorted((form for form in forms if len(form) >= MIN_SECRET_LENGTH), key=len, reverse=True))
+
+
 def describe_exception(exc: BaseException, secrets: Collection[str] = ()) -> str:
     """``"ConnectTimeout: ..."`` with secrets removed.
 
-    requests puts the URL (query string included) in its messages, and an invalid header's value
-    in InvalidHeader's, so query strings, URL credentials and the configured header values are
-    redacted before the text goes anywhere.
+    requests puts the URL in its messages, and an invalid header's value in InvalidHeader's, so
+    only a URL's scheme, host and port are kept (never its credentials, path or query: a webhook's
+    path can be its token), and the given secrets (see secret_forms) are redacted before the text
+    goes anywhere.
     """
-    message = str(exc)
+    try:
+        message = str(exc)
+    except Exception:  # an exception type of user code whose __str__ raises
+        message = "(its message could not be read)"
     for secret in secrets:
         if len(secret) >= MIN_SECRET_LENGTH:
             message = message.replace(secret, REDACTED)
     message = _USERINFO.sub(f"{REDACTED}@", message)
+    message = _URL_PATH.sub(rf"\1/{REDACTED}", message)
+    message = _URL_FIELD.sub(REDACTED, message)
     message = _QUERY_STRING.sub(f"?{REDACTED}", message)
     text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
     return text[:MAX_ERROR_LENGTH]

@@ -9,7 +9,6 @@ of its own: ``put_nowait`` is all it does.
 
 import queue
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
 from .reports import DROPPED, EVENT_NAMES, TERMINAL_OUTCOMES, DeliveryStats
@@ -30,11 +29,17 @@ class QueueFullError(queue.Full):
         self.max_size = max_size
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Entry:
-    """One published event; compared by identity, since one dict may be published twice."""
+    """One published event; compared by identity, since one dict may be published twice.
 
-    event: dict[str, Any]
+    A plain slotted class, not a frozen dataclass: publish() makes one per event, and a frozen
+    dataclass's ``__init__`` costs three times as much.
+    """
+
+    __slots__ = ("event",)
+
+    def __init__(self, event: dict[str, Any]) -> None:
+        self.event = event
 
 
 class EventQueue(queue.Queue[Entry]):
@@ -45,9 +50,12 @@ class EventQueue(queue.Queue[Entry]):
             raise ValueError("maxsize must be >= 1: 0 would make queue.Queue unbounded")
         super().__init__(maxsize=maxsize)
         self.accepting = True
-        self._accepted = 0
+        self._accepted = 0  # events are numbered 1, 2, ... as they are accepted
+        self._taken = 0  # the queue is FIFO: the next entry _get hands out is number _taken + 1
+        self._working: dict[Entry, int] = {}  # handed out, not done() yet -> its number
         self._held: dict[Entry, int] = {}  # taken by a worker, no outcome yet -> failed attempts
         self._counts: Counter[str] = Counter()
+        self._refused = 0  # puts refused because the queue was full (never published)
 
     def _put(self, item: Entry) -> None:
         if not self.accepting:  # close() won the race against this publish()
@@ -55,10 +63,64 @@ class EventQueue(queue.Queue[Entry]):
         super()._put(item)
         self._accepted += 1
 
+    def put_nowait(self, item: Entry) -> None:
+        """``Queue.put(item, block=False)``, the hot path of publish(), without its generality.
+
+        Raises ``queue.Full`` when full. The consumer is woken only if one is waiting: with a
+        busy worker there is none, and ``Condition.notify()`` costs as much as the rest.
+        """
+        with self.mutex:
+            if self._qsize() >= self.maxsize:
+                raise queue.Full
+            self._put(item)
+            self.unfinished_tasks += 1
+            if self.not_empty._waiters:  # type: ignore[attr-defined]  # read under the lock that guards it
+                self.not_empty.notify()
+
+    def take(self, limit: int, timeout: float) -> list[Entry]:
+        """Up to ``limit`` entries at once: wait at most ``timeout`` for the first, then take only
+        what is queued (one lock for the whole batch, not one ``get()`` per event)."""
+        with self.not_empty:
+            if not self._qsize():
+                self.not_empty.wait(timeout)
+                if not self._qsize():
+                    return []
+            entries = [self._get() for _ in range(min(limit, self._qsize()))]
+            self.not_full.notify(len(entries))
+        return entries
+
     def _get(self) -> Entry:
         item = super()._get()
+        self._taken += 1
+        self._working[item] = self._taken
         self._held[item] = 0
         return item
+
+    @property
+    def accepted(self) -> int:
+        """How many events were accepted so far: the number of the last one. Hold ``mutex``."""
+        return self._accepted
+
+    def finished_up_to(self, number: int) -> bool:
+        """Whether every event numbered up to ``number`` is done. Hold ``mutex``.
+
+        Done means its outcome is counted and its reports handed out (``done()``), or close()
+        claimed it as dropped. Events accepted later do not matter: flush() waits for what was
+        published before it was called, not for a steady stream behind it.
+        """
+        oldest = min(self._working.values(), default=self._taken + 1)
+        return oldest > number
+
+    def done(self, entries: list[Entry]) -> None:
+        """``task_done()`` for each of a worker's entries, once their reports are handed out."""
+        with self.all_tasks_done:
+            for entry in entries:
+                self._working.pop(entry, None)
+            unfinished = self.unfinished_tasks - len(entries)
+            if unfinished < 0:
+                raise ValueError("done() called for more entries than were queued")
+            self.unfinished_tasks = unfinished
+            self.all_tasks_done.notify_all()  # flush() waits for its own events, not for zero
 
     def stop_accepting(self) -> bool:
         """Refuse every later put; True only for the first call."""
@@ -89,17 +151,25 @@ class EventQueue(queue.Queue[Entry]):
         """
         while True:
             try:
-                self.get_nowait()  # _get moves it to the held entries
+                entry = self.get_nowait()  # _get moves it to the held entries
             except queue.Empty:
                 break
-            self.task_done()
-        with self.mutex:
+            self.done([entry])
+        with self.all_tasks_done:
             claimed = list(self._held.items())
             self._held.clear()
+            for entry, _ in claimed:  # settled now: flush() need not wait for their workers
+                self._working.pop(entry, None)
+            self.all_tasks_done.notify_all()
             self._counts[DROPPED] += len(claimed)
         return claimed
+
+    def count_refused(self) -> None:
+        """Count one event that publish() refused with QueueFullError."""
+        with self.mutex:
+            self._refused += 1
 
     def stats(self) -> DeliveryStats:
         with self.mutex:
             counts = {name: self._counts[name] for name in EVENT_NAMES}
-            return DeliveryStats(published=self._accepted, **counts)
+            return DeliveryStats(published=self._accepted, refused=self._refused, **counts)

@@ -36,7 +36,7 @@ class ErrorContext:
     """What went wrong with one delivery attempt.
 
     ``error`` is the exception type and message, or ``"HTTP 503 Service Unavailable"``: never
-    headers, credentials, the URL's query string or a response body. ``event_data`` is the event
+    headers, credentials, a response body, or more of the URL than its scheme, host and port. ``event_data`` is the event
     (or ``{"batch": [...]}``) only when the client was built with ``include_event_data=True``.
     """
 
@@ -64,6 +64,8 @@ class DeliveryStats:
     """A snapshot of the client's counters, in events (not requests).
 
     Once ``close()`` has returned: ``published == success_sent + error + final_error + dropped``.
+    ``refused`` counts the events publish() refused with QueueFullError (a full queue): they were
+    never published, so no outcome is reported for them.
     """
 
     published: int = 0
@@ -73,3 +75,4 @@ class DeliveryStats:
     error: int = 0
     final_error: int = 0
     dropped: int = 0
+    refused: int = 0

@@ -70,5 +70,6 @@ def test_readme_publisher_example_runs_against_a_local_collector() -> None:
     finally:
         server.shutdown()
     assert completed.returncode == 0, completed.stderr
-    assert [json.loads(body) for body in received] == [{"type": "login", "actor": "u-42"}]
+    # Batched by default: the body is {"batch": [...]} (batch_size=1 would post the event itself).
+    assert [json.loads(body) for body in received] == [{"batch": [{"type": "login", "actor": "u-42"}]}]
     assert "success_sent=1" in completed.stdout

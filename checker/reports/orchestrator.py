@@ -173,6 +173,7 @@ def post_metrics(url: str, metrics: Mapping[str, Any], headers: Mapping[str, str
             request_timeout=REQUEST_TIMEOUT,
             headers=headers,
             shutdown_timeout=DEADLINE,
+            batch_size=1,  # the orchestrator takes the metrics object itself, not {"batch": [...]}
         )
         for name in _OUTCOMES:
             client.on(name, record)

@@ -10,8 +10,9 @@ from activity_publisher import ActivityClient, DeliveryReport
 
 from .server import ScriptedServer
 
-#: Fast retries for tests; each test overrides what it is about.
-FAST: dict[str, Any] = {"initial_delay": 0.01, "max_delay": 0.05, "request_timeout": 5.0}
+#: Fast retries for tests; each test overrides what it is about. One event per request unless a
+#: test asks for batches: most tests look at single requests (the default of 100 has its own tests).
+FAST: dict[str, Any] = {"initial_delay": 0.01, "max_delay": 0.05, "request_timeout": 5.0, "batch_size": 1}
 
 MakeClient = Callable[..., ActivityClient]
 

@@ -16,7 +16,9 @@ by arrival number, then ``default``. A reply is a dict made by ``reply()``; its 
 - ``reset``: close the socket with SO_LINGER 0, so the client gets a TCP RST and no response;
 - ``close``: close the connection cleanly without a response;
 - ``truncate``: send the status line and a Content-Length larger than the body, then close;
-- ``hang``: never answer (until the process dies).
+- ``hang``: never answer (until the process dies);
+- ``drip``: send the status line and headers at once, then the body one byte every ``delay``
+  seconds (a server, or a proxy, that trickles).
 
 In the tests, ``ServerProcess`` starts it, kills it (SIGKILL: the harshest death) and restarts it
 on the same port, and reads the record back.
@@ -43,7 +45,7 @@ Plan = dict[str, Any]
 ReplySpec = dict[str, Any]
 Record = dict[str, Any]
 
-ACTIONS: Final = ("answer", "reset", "close", "truncate", "hang")
+ACTIONS: Final = ("answer", "reset", "close", "truncate", "hang", "drip")
 #: How long start() waits for the child to say READY.
 START_TIMEOUT: Final = 15.0
 
@@ -117,7 +119,7 @@ class _Planner:
                 "authorization": headers.get("Authorization"),
                 "ids": _event_ids(body),
                 "action": chosen["action"],
-                "status": chosen["status"] if chosen["action"] in ("answer", "truncate") else None,
+                "status": chosen["status"] if chosen["action"] in ("answer", "truncate", "drip") else None,
             }
             self._record.write(json.dumps(line) + "\n")
             self._record.flush()  # in the kernel before the answer: survives SIGKILL
@@ -154,9 +156,19 @@ def _handler_class(planner: _Planner) -> type[BaseHTTPRequestHandler]:
             if action == "close":
                 self.close_connection = True
                 return
-            if chosen["delay"]:
+            if chosen["delay"] and action != "drip":
                 time.sleep(chosen["delay"])
             payload = chosen["body"].encode("utf-8", "surrogateescape") * chosen["repeat"]
+            if action == "drip":
+                self.send_response(chosen["status"])
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.flush()
+                for byte in payload:
+                    time.sleep(chosen["delay"])
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                return
             self.send_response(chosen["status"])
             for name, value in chosen["headers"].items():
                 self.send_header(name, value)

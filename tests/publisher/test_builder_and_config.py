@@ -1,6 +1,7 @@
 """The fluent builder and the settings validation it shares with the constructor."""
 
 import inspect
+import sys
 from typing import Any
 
 import pytest
@@ -111,6 +112,11 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("error_callback_timeout", {"error_callback_timeout": -1}, "error_callback_timeout"),
     ("shutdown_timeout", {"shutdown_timeout": 0}, "shutdown_timeout"),
     ("timeout-str", {"request_timeout": "5"}, "request_timeout"),
+    # Beyond what threading and sockets accept: once taken, they failed every event (OverflowError).
+    ("request_timeout-maxsize", {"request_timeout": sys.maxsize}, "request_timeout"),
+    ("shutdown_timeout-maxsize", {"shutdown_timeout": sys.maxsize}, "shutdown_timeout"),
+    ("error_callback_timeout-huge", {"error_callback_timeout": 1e12}, "error_callback_timeout"),
+    ("max_delay-huge", {"max_delay": 1e12}, "max_delay"),
     ("headers-type", {"headers": {"X": 1}}, "headers"),
     ("error_callback", {"error_callback": "print"}, "error_callback"),
     ("include_event_data", {"include_event_data": "yes"}, "include_event_data"),

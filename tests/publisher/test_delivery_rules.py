@@ -13,6 +13,7 @@ from activity_publisher.delivery import (
     classify_exception,
     classify_status,
     describe_exception,
+    secret_forms,
     describe_status,
     retry_after_delay,
 )
@@ -144,16 +145,32 @@ def test_describe_status_uses_the_standard_phrase() -> None:
     assert describe_status(600, "") == "HTTP 600"
 
 
-def test_describe_exception_redacts_query_strings_userinfo_and_secrets() -> None:
+def test_describe_exception_keeps_only_scheme_host_and_port_of_urls_and_redacts_secrets() -> None:
     exc = requests.ConnectionError(
-        "HTTPConnectionPool(host='h', port=1): Max retries exceeded with url: /ingest?token=qs-secret "
-        "(Caused by ...) http://alice:pw-secret@h/x?k=v header Bearer hdr-secret-value"
+        "HTTPConnectionPool(host='h', port=1): Max retries exceeded with url: /hooks/path-s3cr3t?token=qs-secret "
+        "(Caused by ...) http://alice:pw-secret@h:8080/x/hook-s3cr3t?k=v#frag header Bearer hdr-secret-value"
     )
     text = describe_exception(exc, ["Bearer hdr-secret-value", "ab"])
     assert text.startswith("ConnectionError: HTTPConnectionPool(host='h', port=1)")
-    for secret in ("qs-secret", "pw-secret", "alice", "hdr-secret", "k=v"):
+    for secret in ("qs-secret", "pw-secret", "alice", "hdr-secret", "k=v", "s3cr3t", "frag"):
         assert secret not in text
-    assert "/ingest?[redacted]" in text
+    assert "with url: [redacted] (Caused by ...)" in text
+    assert "http://[redacted]@h:8080/[redacted] header" in text
+
+
+def test_secret_forms_cover_a_token_read_with_its_newline() -> None:
+    forms = secret_forms(["Bearer tok-s3cr3t-value\n", "ab", "keep"])
+    message = "Invalid header value: 'Bearer tok-s3cr3t-value\\n' (stripped: Bearer tok-s3cr3t-value)"
+    text = describe_exception(ValueError(message), forms)
+    assert "s3cr3t" not in text and "keep" in forms and "ab" not in forms
+
+
+def test_describe_exception_survives_a_message_that_cannot_be_read() -> None:
+    class Unprintable(Exception):
+        def __str__(self) -> str:
+            raise RuntimeError("no")
+
+    assert describe_exception(Unprintable()).startswith("Unprintable: ")
 
 
 def test_describe_exception_keeps_short_header_values_and_bounds_length() -> None:

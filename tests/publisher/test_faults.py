@@ -636,3 +636,207 @@ def test_tls_is_verified_by_default_and_trusted_once_the_ca_is_configured(
     assert_nothing_lost(trusted, finished, server.records(), caplog)
     assert finished.stats.success_sent == 5
     session.close()
+
+
+# -- error paths: user code that raises anything, absurd settings, hostile timing ------------------
+
+
+def test_a_body_that_trickles_in_cannot_hold_a_worker_past_request_timeout(
+    fault_server: ServerProcess, make_client: MakeClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """request_timeout bounds the whole attempt: the status decides it, the body is not waited for."""
+    fault_server.start({"default": reply(200, body="x" * 100, delay=0.2, action="drip")})  # 20 s a body
+    watched = watch(make_client, fault_server.url, **PATIENT | {"request_timeout": 0.5})
+    watched.publish("e", 3)
+    assert watched.client.flush(8), "a worker waited for a trickling body"
+    finished = finish(watched)
+    assert_nothing_lost(watched, finished, fault_server.records(), caplog)
+    assert finished.stats.success_sent == 3
+
+
+@pytest.mark.parametrize("raised", [SystemExit, KeyboardInterrupt, GeneratorExit, RuntimeError])
+def test_an_on_handler_that_raises_anything_leaves_every_worker_alive(
+    fault_server: ServerProcess, make_client: MakeClient, caplog: pytest.LogCaptureFixture, raised: type
+) -> None:
+    fault_server.start({"cycle": [reply(503), reply(200)]})
+    watched = watch(make_client, fault_server.url, workers=2, **PATIENT)
+
+    def exits(report: object) -> None:
+        raise raised()
+
+    for name in ("success_sent", "retry"):
+        watched.client.on(name, exits)
+    watched.publish("e", 10)
+    assert watched.client.flush(15), "a worker died"
+    finished = finish(watched)
+    assert_nothing_lost(watched, finished, fault_server.records(), caplog)
+    assert finished.stats.success_sent == 10
+    assert "an on('success_sent') handler raised" in caplog.text
+
+
+def test_when_reporting_a_failure_fails_too_the_events_still_end_as_error(
+    fault_server: ServerProcess,
+    make_client: MakeClient,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The worker's last safety net: its own error reporting raising must not end it either."""
+
+    def broken(self: object, context: ErrorContext) -> None:
+        raise OverflowError("timeout value is too large")  # what a huge callback timeout once did
+
+    monkeypatch.setattr("activity_publisher.callbacks.CallbackRunner.run", broken)
+    fault_server.start({"default": reply(503)})
+    watched = watch(make_client, fault_server.url, workers=2, **PATIENT)
+    watched.publish("e", 6)
+    assert watched.client.flush(15), "a worker died"
+    finished = finish(watched)
+    assert_nothing_lost(watched, finished, fault_server.records(), caplog)
+    assert finished.stats.error == 6
+    errors = watched.seen.named("error")
+    assert {r.context.error for r in errors if r.context} == {"OverflowError: timeout value is too large"}
+
+
+class RaisingMapping(dict[str, Any]):
+    """A dict whose items() raises: json encodes it through items(), so its encoding raises."""
+
+    def items(self) -> Any:
+        raise RuntimeError("items() of user code raised")
+
+
+@pytest.fixture(params=["json", "orjson"])
+def encoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test that takes it runs with the standard library's encoder and with orjson (if installed)."""
+    if request.param == "json":
+        monkeypatch.setattr("activity_publisher.encoding._orjson", None)
+    else:
+        pytest.importorskip("orjson")
+    return str(request.param)
+
+
+@pytest.mark.parametrize("bad_value", [{1, 2}, object(), float("-inf")], ids=["set", "object", "-inf"])
+def test_an_event_that_is_not_json_fails_alone_in_its_batch(
+    fault_server: ServerProcess,
+    make_client: MakeClient,
+    caplog: pytest.LogCaptureFixture,
+    encoder: str,
+    bad_value: object,
+) -> None:
+    if encoder == "orjson" and bad_value == float("-inf"):
+        pytest.skip("orjson sends NaN and infinities as null (README)")
+    fault_server.start()
+    watched = watch(make_client, fault_server.url, batch_size=50, **PATIENT)
+    watched.client.flush(0)
+    good = watched.publish("good", 3)
+    watched.client.publish({"id": "bad", "value": bad_value})
+    watched.ids.append("bad")
+    good += watched.publish("more", 3)
+    finished = finish(watched)
+    assert_nothing_lost(watched, finished, fault_server.records(), caplog)
+    assert (finished.stats.success_sent, finished.stats.error) == (6, 1)
+    [error] = watched.seen.named("error")
+    assert error.events[0]["id"] == "bad" and error.context and error.context.category == "validation"
+    assert sorted(i for record in fault_server.records() for i in record["ids"]) == sorted(good)
+
+
+def test_an_event_whose_encoding_raises_fails_alone_in_its_batch(
+    fault_server: ServerProcess,
+    make_client: MakeClient,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The standard library's encoder calls a dict subclass's items() (orjson reads the dict itself)."""
+    monkeypatch.setattr("activity_publisher.encoding._orjson", None)
+    fault_server.start()
+    watched = watch(make_client, fault_server.url, batch_size=50, **PATIENT)
+    watched.client.flush(0)
+    good = watched.publish("good", 4)
+    watched.client.publish({"id": "bad", "nested": RaisingMapping(a=1)})
+    watched.ids.append("bad")
+    good += watched.publish("more", 4)
+    finished = finish(watched)
+    assert_nothing_lost(watched, finished, fault_server.records(), caplog)
+    assert (finished.stats.success_sent, finished.stats.error) == (8, 1)
+    [error] = watched.seen.named("error")
+    assert error.events[0]["id"] == "bad" and error.context is not None
+    assert (error.context.category, error.context.error) == ("validation", "RuntimeError: items() of user code raised")
+    sent = [event_id for record in fault_server.records() for event_id in record["ids"]]
+    assert sorted(sent) == sorted(good)
+
+
+def test_a_token_in_the_url_path_is_in_no_message(
+    make_client: MakeClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A webhook URL carries its token in the path: messages keep scheme, host and port only."""
+    port = free_port()
+    watched = watch(make_client, f"http://127.0.0.1:{port}/hooks/s3cr3t-hook-t0ken", max_attempts=2)
+    watched.publish("e", 2)
+    finished = finish(watched)
+    assert_nothing_lost(watched, finished, [], caplog)
+    assert finished.stats.final_error == 2
+    assert all(f"port={port}" in context.error for context in watched.contexts)
+
+
+def test_a_token_in_the_callers_session_headers_is_in_no_message(
+    fault_server: ServerProcess, make_client: MakeClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A token read from a file keeps its newline: requests refuses it and quotes it in its error."""
+    fault_server.start()
+    session = requests.Session()
+    session.headers["X-Api-Key"] = "s3cr3t-from-a-token-file\n"
+    watched = watch(make_client, fault_server.url, session=session, **PATIENT)
+    watched.publish("e", 2)
+    finished = finish(watched)
+    assert_nothing_lost(watched, finished, fault_server.records(), caplog)
+    assert finished.stats.error == 2 and fault_server.records() == []
+    assert all("InvalidHeader" in context.error for context in watched.contexts)
+    session.close()
+
+
+def test_flush_waits_for_what_was_published_before_it_not_for_a_steady_stream(
+    fault_server: ServerProcess, make_client: MakeClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    fault_server.start({"default": reply(200, delay=0.01)})
+    watched = watch(make_client, fault_server.url, batch_size=1, **PATIENT)
+    before = watched.publish("before", 20)
+    stop = threading.Event()
+    later: list[str] = []
+
+    def stream() -> None:  # faster than one worker delivers one event per request
+        for n in itertools.count():
+            if stop.wait(0.002):
+                return
+            watched.client.publish({"id": f"later-{n}"})
+            later.append(f"later-{n}")
+
+    producer = threading.Thread(target=stream)
+    producer.start()
+    try:
+        assert wait_until(lambda: len(later) >= 5)
+        marked = list(later)  # published before flush() is called
+        assert watched.client.flush(20), "flush() waited for events published after it"
+        settled = {e["id"] for r in watched.seen.reports if r.event_name in TERMINAL for e in r.events}
+    finally:
+        stop.set()
+        producer.join(10)
+    assert set(before) | set(marked) <= settled
+    watched.ids.extend(later)
+    finished = finish(watched)
+    assert_nothing_lost(watched, finished, fault_server.records(), caplog)
+
+
+def test_an_environment_ca_bundle_is_trusted_by_the_default_session(
+    tls_server: tuple[ServerProcess, Path],
+    make_client: MakeClient,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The environment is merged once per client, not per request: its CA bundle still applies."""
+    server, ca_file = tls_server
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca_file))
+    watched = watch(make_client, server.url, **PATIENT)
+    watched.publish("e", 5)
+    finished = finish(watched)
+    assert_nothing_lost(watched, finished, server.records(), caplog)
+    assert finished.stats.success_sent == 5

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
 import pytest
+import requests
 
 from activity_publisher import ErrorContext, ErrorSeverity
 
@@ -344,3 +345,43 @@ def test_workers_are_daemon_threads(server: ScriptedServer, make_client: MakeCli
     workers = client._workers
     assert len(workers) == 3
     assert all(worker.daemon and worker.is_alive() for worker in workers)
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY"])
+def test_a_proxy_from_the_environment_is_used(
+    server: ScriptedServer, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    """The environment is merged once per client, not per request: its proxy still applies."""
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, f"http://127.0.0.1:{server.port}")
+    client = make_client("http://collector.invalid:9/ingest", batch_size=10)  # resolvable only by the proxy
+    for n in range(3):
+        client.publish({"n": n})
+    assert client.flush(10)
+    assert client.stats.success_sent == 3
+    assert {request.path for request in server.requests} == {"http://collector.invalid:9/ingest"}
+
+
+def test_the_callers_session_headers_auth_and_cookies_apply_even_when_changed_later(
+    server: ScriptedServer, make_client: MakeClient
+) -> None:
+    """Requests are prepared from a copy of the session's part: a change to the session still counts."""
+    session = requests.Session()
+    session.headers["X-Token"] = "first"
+    client = make_client(server.url, session=session)
+    client.publish({"n": 0})
+    assert client.flush(10)
+    session.headers["X-Token"] = "rotated"
+    client.publish({"n": 1})
+    assert client.flush(10)
+    session.auth = ("user", "pass")
+    session.cookies.set("sticky", "node-2")
+    client.publish({"n": 2})
+    assert client.flush(10)
+    tokens = [request.header("X-Token") for request in server.requests]
+    assert tokens == ["first", "rotated", "rotated"]
+    last = server.requests[-1]
+    assert last.header("Authorization") == "Basic dXNlcjpwYXNz" and last.header("Cookie") == "sticky=node-2"
+    assert [request.json() for request in server.requests] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    session.close()

@@ -186,19 +186,50 @@ def test_close_without_timeout_delivers_everything(make_client: MakeClient, serv
     assert not any(w.is_alive() for w in workers_of(client))
 
 
-def test_context_manager_closes_within_shutdown_timeout(
-    make_client: MakeClient, server: ScriptedServer
+def test_the_context_manager_waits_for_delivery_but_only_up_to_close_timeout(
+    make_client: MakeClient, server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """``with client:`` is close() without a timeout: bounded by CLOSE_TIMEOUT, not shutdown_timeout."""
+    monkeypatch.setattr("activity_publisher.client.CLOSE_TIMEOUT", 0.5)
     server.set_default(Reply(hang=True))
     started = time.monotonic()
-    with make_client(server.url, shutdown_timeout=0.3) as client:
+    with make_client(server.url, shutdown_timeout=0.01) as client:
         client.publish({"n": 1})
         client.publish({"n": 2})
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 0.5 + 3  # the bound, plus slack for a loaded machine
     assert client.stats == DeliveryStats(published=2, dropped=2)
     with pytest.raises(ClientClosedError):
         client.publish({"n": 3})
     server.release()
+
+
+def test_the_defaults_deliver_a_burst_of_10000_events_to_a_healthy_collector(server: ScriptedServer) -> None:
+    """The README's pattern with every default: builder, ``with client:``, a burst, a local 200."""
+    client = ActivityClient.builder().endpoint(server.url).build()
+    with client:
+        for n in range(10_000):
+            client.publish({"n": n})
+    assert client.stats == DeliveryStats(published=10_000, success_sent=10_000)
+    bodies = [request.json() for request in server.requests]
+    assert sorted(event["n"] for body in bodies for event in body["batch"]) == list(range(10_000))
+    assert max(len(body["batch"]) for body in bodies) == 100  # batched by default
+
+
+def test_a_full_queue_is_counted_as_refused(make_client: MakeClient, server: ScriptedServer) -> None:
+    server.set_default(Reply(hang=True))
+    client = make_client(server.url, max_queue_size=2, request_timeout=30.0)
+    client.publish({"n": 0})
+    assert server.wait_for(1)  # the worker holds n=0; the queue has room for two more
+    client.publish({"n": 1})
+    client.publish({"n": 2})
+    for n in range(3, 6):
+        with pytest.raises(QueueFullError):
+            client.publish({"n": n})
+    assert (client.stats.published, client.stats.refused) == (3, 3)
+    client.close(0.2)
+    server.release()
+    stats = client.stats
+    assert (stats.published, stats.dropped, stats.refused) == (3, 3, 3)
 
 
 def test_a_worker_survives_an_unexpected_error(

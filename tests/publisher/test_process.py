@@ -1,5 +1,6 @@
 """Process lifecycle: flushing at interpreter exit, and a fresh client in a forked child."""
 
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -39,7 +40,7 @@ def test_events_are_delivered_at_exit_without_close(server: ScriptedServer) -> N
     server.set_default(Reply(200, delay=0.05))
     result, _ = run_child(f"""
         from activity_publisher import ActivityClient
-        client = ActivityClient({server.url!r}, shutdown_timeout=10.0)
+        client = ActivityClient({server.url!r}, batch_size=1, shutdown_timeout=10.0)
         for n in range(5):
             client.publish({{"n": n}})
     """)
@@ -121,3 +122,129 @@ def test_a_forked_child_gets_a_fresh_client(server: ScriptedServer, make_client:
     assert client.stats.published == client.stats.success_sent == 3
     parent_events = [r.json()["n"] for r in server.requests if r.json()["from"] == "parent"]
     assert sorted(set(parent_events)) == [0, 1, 2] and parent_events.count(1) == parent_events.count(2) == 1
+
+
+# -- error paths of the process lifecycle -----------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_close_still_gives_every_event_its_outcome(server: ScriptedServer) -> None:
+    """A KeyboardInterrupt while close() waits on a hung server ends the waiting, not the accounting."""
+    server.set_default(Reply(hang=True))
+    code = textwrap.dedent(f"""
+        import os, signal, threading, time
+        from activity_publisher import ActivityClient
+        client = ActivityClient({server.url!r}, request_timeout=60.0, batch_size=1)
+        dropped = []
+        client.on("dropped", lambda report: dropped.extend(report.events))
+        for n in range(5):
+            client.publish({{"n": n}})
+        threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+        started = time.monotonic()
+        try:
+            client.close(20)
+        except KeyboardInterrupt:
+            print("interrupted-after", round(time.monotonic() - started, 1), flush=True)
+        client.close(1)  # a second close (the exit hook's too) has nothing left to do
+        print("stats", client.stats.published, client.stats.dropped, len(dropped), flush=True)
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    server.release()
+    assert result.returncode == 0, result.stderr
+    assert "interrupted-after" in result.stdout
+    assert "stats 5 5 5" in result.stdout, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_absurd_close_timeouts_wait_without_bound_instead_of_overflowing(server: ScriptedServer) -> None:
+    server.set_default(Reply(200, delay=0.05))
+    result, _ = run_child(f"""
+        import sys
+        from activity_publisher import ActivityClient
+        for timeout in (float("inf"), sys.maxsize, 1e300):
+            client = ActivityClient({server.url!r}, batch_size=1)
+            for n in range(3):
+                client.publish({{"n": n}})
+            client.close(timeout)
+            print("delivered", client.stats.success_sent, flush=True)
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("delivered 3") == 3, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_one_client_failing_to_close_at_exit_does_not_stop_the_others(server: ScriptedServer) -> None:
+    server.set_default(Reply(200, delay=0.2))  # the script ends long before its events are sent
+    result, _ = run_child(f"""
+        from activity_publisher import ActivityClient
+        clients = [ActivityClient({server.url!r}, batch_size=1, shutdown_timeout=10.0) for _ in range(3)]
+        def broken(timeout=None):
+            raise OverflowError("timeout value is too large")
+        clients[0].close = broken
+        for number, client in enumerate(clients):
+            for n in range(3):
+                client.publish({{"client": number, "n": n}})
+    """)
+    assert result.returncode == 0, result.stderr
+    delivered = [(r.json()["client"], r.json()["n"]) for r in server.requests]
+    assert {(client, n) for client in (1, 2) for n in range(3)} <= set(delivered)
+    assert "a client failed to close at exit; closing the others" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_blocking_dropped_handler_cannot_hang_the_exit(dead_url: str) -> None:
+    result, _ = run_child(f"""
+        import threading
+        from activity_publisher import ActivityClient
+        client = ActivityClient({dead_url!r}, shutdown_timeout=0.3, initial_delay=0.05, max_delay=0.1)
+        client.on("dropped", lambda report: threading.Event().wait())
+        for n in range(3):
+            client.publish({{"n": n}})
+    """, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert exit_hook_seconds(result.stdout) < 0.3 + 1.0 + 1.5  # shutdown_timeout, handlers, slack
+    assert "a dropped handler still runs after 1 s at exit" in result.stderr
+
+
+def publish_from_a_child(url: str, count: int) -> None:
+    """A multiprocessing target: publish and return, without close() (module level, for pickling)."""
+    from activity_publisher import ActivityClient
+
+    client = ActivityClient(url, batch_size=10, shutdown_timeout=10.0)
+    for n in range(count):
+        client.publish({"n": n})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["fork", "forkserver", "spawn"])
+def test_a_multiprocessing_child_delivers_its_events_before_it_ends(server: ScriptedServer, method: str) -> None:
+    """fork and forkserver children end with os._exit(): atexit never runs there."""
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {method} start method here")
+    server.set_default(Reply(200, delay=0.02))
+    child = multiprocessing.get_context(method).Process(target=publish_from_a_child, args=(server.url, 50))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
+    assert sorted(n for r in server.requests for n in (e["n"] for e in r.json()["batch"])) == list(range(50))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
+def test_a_client_inherited_by_a_forked_multiprocessing_child_is_flushed_there(server: ScriptedServer) -> None:
+    server.set_default(Reply(200))
+    result, _ = run_child(f"""
+        import multiprocessing
+        from activity_publisher import ActivityClient
+        client = ActivityClient({server.url!r}, batch_size=1, shutdown_timeout=10.0)
+        def child():
+            for n in range(20):
+                client.publish({{"from": "child", "n": n}})
+        process = multiprocessing.get_context("fork").Process(target=child)
+        process.start()
+        process.join(60)
+        print("child-exit", process.exitcode, flush=True)
+    """)
+    assert result.returncode == 0, result.stderr
+    assert "child-exit 0" in result.stdout
+    assert sorted(r.json()["n"] for r in server.requests) == list(range(20))
