@@ -23,7 +23,6 @@ import requests
 from . import process_exit
 from .callbacks import CallbackRunner, ErrorCallback, Handler, HandlerRegistry, LogThrottle, is_users_interrupt
 from .config import ClientConfig
-from .encoding import encode, encode_batch
 from .delivery import (
     AttemptResult,
     Category,
@@ -35,9 +34,9 @@ from .delivery import (
     retry_after_delay,
     secret_forms,
 )
+from .encoding import encode, encode_batch
 from .ledger import ClientClosedError, Entry, EventQueue, QueueFullError
 from .models import ActivityEnvelope, AuditLogActivity
-from .transport import Transport
 from .reports import (
     DROPPED,
     ERROR,
@@ -50,6 +49,7 @@ from .reports import (
     ErrorContext,
     ErrorSeverity,
 )
+from .transport import Transport
 from .validation import ACTIVITY_ENVELOPE_VALIDATOR, AUDIT_LOG_ACTIVITY_VALIDATOR, validate
 
 if TYPE_CHECKING:

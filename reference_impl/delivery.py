@@ -130,7 +130,7 @@ def describe_status(status: int, reason: str | None) -> str:
     return f"HTTP {status} {phrase}".rstrip()[:MAX_ERROR_LENGTH]
 
 
-def secret_forms(values: Iterable[str]) -> tuple[str, ...]:
+def secret_forms(values: Iterable[object]) -> tuple[str, ...]:
     """The texts to redact for these header values: each one, stripped, and its long words.
 
     A token read from a file keeps its newline, and requests then quotes the value stripped or

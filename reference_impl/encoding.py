@@ -16,7 +16,7 @@ from typing import Any, Final
 try:
     import orjson as _orjson
 except ImportError:  # the default install: the standard library only
-    _orjson = None  # type: ignore[assignment]
+    _orjson = None
 
 #: Which library encodes: "orjson" or "json".
 ENCODER: Final = "json" if _orjson is None else "orjson"
@@ -50,7 +50,7 @@ def encode(document: Any) -> bytes:
     """The document as compact JSON; raises (TypeError, ValueError, or whatever user code in it
     raises) for one that is not JSON."""
     if _orjson is not None:
-        body = _orjson.dumps(document, default=_as_json_would, option=_ORJSON_OPTIONS)
+        body: bytes = _orjson.dumps(document, default=_as_json_would, option=_ORJSON_OPTIONS)
         if b"null" not in body:  # no None, so no NaN or infinity that orjson made into null
             return body
     return _JSON.encode(document).encode()  # ASCII: ensure_ascii is on

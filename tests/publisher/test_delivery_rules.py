@@ -13,9 +13,9 @@ from activity_publisher.delivery import (
     classify_exception,
     classify_status,
     describe_exception,
-    secret_forms,
     describe_status,
     retry_after_delay,
+    secret_forms,
 )
 
 
