@@ -45,6 +45,7 @@ class ExponentialBackoff(Rule):
                 "loop": "retry loop waits a constant delay: grow it exponentially (initial * factor ** (attempt - 1), capped)",
                 "decorator": "retry decorator does not use exponential waits (backoff.expo / tenacity wait_exponential)",
                 "urllib3": "urllib3 Retry without backoff_factor retries immediately",
+                "requeue": "failed events are put back on the buffer with a delay that does not grow exponentially",
             }[retry.kind]
             yield Finding(retry.func.module.path, retry.line, retry.column, what)
         if found:

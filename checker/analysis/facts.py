@@ -271,6 +271,17 @@ def _call_result_callee(func: cst.BaseExpression) -> str:
         inner = dotted(value.func)
         if inner is not None:
             return f"{inner}().{func.attr.value}"
+    subscripted = container_item(value)
+    return f"{subscripted}.{func.attr.value}" if subscripted else ""
+
+
+def container_item(node: cst.BaseExpression) -> str:
+    """``self.plugins[kind]`` is written ``self.plugins[]``: an item of the container
+    ``self.plugins``, whose type comes from what is appended to it."""
+    if isinstance(node, cst.Subscript):
+        inner = dotted(node.value)
+        if inner is not None:
+            return f"{inner}[]"
     return ""
 
 
@@ -594,7 +605,7 @@ class FactExtractor(cst.CSTVisitor):
 
     def visit_For(self, node: cst.For) -> None:
         self._loop()
-        variable, iterated = dotted(node.target), dotted(node.iter)
+        variable, iterated = dotted(node.target), dotted(node.iter) or container_item(node.iter)
         if self.frame is not None and variable and iterated:
             self.frame.loop_variables[variable] = iterated
 

@@ -401,7 +401,7 @@ RETRY_OBJECTS = frozenset({"tenacity.Retrying", "tenacity.AsyncRetrying", "tenac
 
 @dataclass(frozen=True, slots=True)
 class Retry:
-    kind: str  # "loop", "decorator", "urllib3"
+    kind: str  # "loop", "decorator", "urllib3", "requeue"
     func: Func
     line: int
     column: int
@@ -489,6 +489,32 @@ def retries(publisher: Publisher) -> list[Retry]:
         if waits:
             wait = waits[0]
             found.append(Retry("loop", func, wait.line, wait.column, _exponential_near(publisher, func), send_line=first_send))
+    return found or _requeues(publisher)
+
+
+def _requeues(publisher: Publisher) -> list[Retry]:
+    """Retries by putting a failed event back on the publisher's own buffer: the response of a
+    send is handed to a call that leads back to the function that enqueues (``res = post(…);
+    self.processor.process_response(res, events)`` → ``self.storage.push(event, delay=…)``).
+    Exponential when the path from that call computes a power or a doubling."""
+    project = publisher.project
+    enqueuing = {site.func.key for site in enqueue_sites(publisher)}
+    senders = {func.key for func, _ in send_functions(publisher)}
+    found = []
+    for func in event_path(publisher) if enqueuing else ():
+        responses = {
+            call.assigned_to
+            for call in func.fact.calls
+            if call.assigned_to and "." not in call.assigned_to
+            and (project.is_http_call(func, call) or any(t.key in senders for t in project.resolve_calls(func, call)))
+        }
+        for call in func.fact.calls:
+            if not any(arg.split(".")[0] in responses for arg in (*call.args, *(v for _, v in call.keywords))):
+                continue
+            for target in project.resolve_calls(func, call):
+                if any(f.key in enqueuing for f, _ in project.walk(target, max_depth=4)):
+                    found.append(Retry("requeue", func, call.line, call.column, _exponential_near(publisher, target)))
+                    break
     return found
 
 

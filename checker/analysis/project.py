@@ -165,7 +165,11 @@ class Project:
             for start in range(len(parts)):
                 self._suffixes.setdefault(".".join(parts[start:]), []).append(module_name)
         self._attr_type_cache: dict[tuple[tuple[str, str], str], str | None] = {}
-        self._overrides: dict[tuple[tuple[str, str], str], Func] = {}
+        self._overrides: dict[tuple[tuple[str, str], str], list[Func]] = {}
+        self._call_sites: dict[str, list[tuple[Func, CallFact]]] = {}
+        self._call_sites_of = -1  # how many modules the index above was built from
+        self._argument_types: dict[tuple[tuple[str, str], str], str | None] = {}
+        self._arguments_in_progress: set[tuple[tuple[str, str], str]] = set()
         self._same_thread: dict[tuple[str, str], set[tuple[str, str]]] = {}
 
     # -- modules and symbols ----------------------------------------------
@@ -352,12 +356,19 @@ class Project:
                     if assign.target != f"self.{attr}":
                         continue
                     if assign.value_call:
+                        returned = self._returned_type(Func(current.module, fn), assign.value)
+                        if returned:
+                            return returned  # "self.t = make_transport()", "self.s = config.get_storage()"
                         factory = self.find_function(assign.value_call) if "." in assign.value_call else None
                         if factory is not None and factory.fact.returns:
-                            return factory.fact.returns  # "self.t = make_transport()": its return type
+                            return factory.fact.returns
                         return assign.value_call
                     if params.get(assign.value):
                         return params[assign.value]
+                    if assign.value in params:  # "self.storage = storage": what the callers pass in
+                        passed = self.receiver_type(Func(current.module, fn), assign.value, 1)
+                        if passed:
+                            return passed
                     local = dict(fn.local_types).get(assign.value)
                     if local:
                         return local
@@ -370,10 +381,20 @@ class Project:
         if receiver.endswith("()"):  # the value a call returns: its declared return type
             called = self.reference(func, receiver[:-2])
             return called.fact.returns if called is not None else None
+        if receiver.endswith("[]"):  # an item of a container: what is appended to it
+            return self._element_type(func, receiver, _depth + 1) if _depth < 3 else None
         parts = receiver.split(".")
+        if receiver in ("self", "cls"):
+            klass = self.class_of(func)
+            return klass.qualified if klass is not None else None
         if parts[0] in ("self", "cls") and len(parts) == 2:
             klass = self.class_of(func)
             return self.attr_type(klass, parts[1]) if klass is not None else None
+        if len(parts) > 1 and parts[0] not in dict(func.module.imports):
+            # a chain: "client.configuration", "self._plugin.storage"
+            owner = self.receiver_type(func, ".".join(parts[:-1]), _depth + 1) if _depth < 3 else None
+            owner_class = self.find_class(owner) if owner and "." in owner else None
+            return self.attr_type(owner_class, parts[-1]) if owner_class is not None else None
         if len(parts) == 1:
             local = dict(func.fact.local_types).get(parts[0])
             if local:
@@ -391,33 +412,86 @@ class Project:
         return None
 
     def _element_type(self, func: Func, iterated: str, depth: int) -> str | None:
-        """The type of the items of ``self._lanes`` when it was built as ``[self._main, self._ai]``."""
-        parts = iterated.split(".")
+        """The type of the items of ``self._lanes`` when it was built as ``[self._main, self._ai]``,
+        or of the items appended to it (``self.plugins[kind].append(plugin)``) by the class's methods."""
+        container = iterated.removesuffix("[]")
+        parts = container.split(".")
         klass = self.class_of(func)
         if klass is None or len(parts) != 2 or parts[0] != "self":
             return None
         for method in self.methods(klass).values():
             for assign in method.fact.attr_assigns:
-                if assign.target == iterated and assign.elements:
+                if assign.target == container and assign.elements:
                     return self.receiver_type(method, assign.elements[0], depth)
-        return None
-
-    def _argument_type(self, func: Func, index: int, name: str, depth: int) -> str | None:
-        """An unannotated method parameter's type, from what the class's own calls pass in."""
-        klass = self.class_of(func)
-        if klass is None or func.fact.is_static:
-            return None
-        position = index - 1  # "self" is not passed
-        for caller in self.methods(klass).values():
-            for call in caller.fact.calls:
-                if call.callee != f"self.{func.fact.name}":
-                    continue
-                argument = call.keyword(name) or (call.args[position] if 0 <= position < len(call.args) else None)
-                if argument and argument != "<expr>" and not argument.endswith("(...)"):
-                    found = self.receiver_type(caller, argument, depth)
+        for method in self.methods(klass).values():
+            for call in method.fact.calls:
+                if call.receiver in (container, f"{container}[]") and call.method in ("append", "appendleft", "add") and call.args:
+                    found = self.value_type(method, call.args[0], depth)
                     if found:
                         return found
         return None
+
+    def value_type(self, func: Func, value: str, depth: int = 0) -> str | None:
+        """The type of an argument's value: ``Plugin(...)`` builds a Plugin, a name has its own type."""
+        if value.endswith("(...)"):
+            return self._returned_type(func, value)
+        if value in ("<expr>", "<lambda>", "[...]", "[]", "{}") or value[:1].isdigit() or value[:1] in "-'\"":
+            return None
+        return self.receiver_type(func, value, depth)
+
+    def _returned_type(self, func: Func, value: str) -> str | None:
+        """The type ``value`` (``X(...)``) yields: a project class it constructs, the declared
+        return type of the function or method it calls."""
+        callee = value.removesuffix("(...)")
+        if not callee or "(" in callee or "[" in callee:
+            return None
+        constructed = self.find_class(_qualify(func.module, callee)) if "." in _qualify(func.module, callee) else None
+        if constructed is not None:
+            return constructed.qualified
+        called = self.reference(func, callee)
+        return called.fact.returns if called is not None and called.fact.returns else None
+
+    def _argument_type(self, func: Func, index: int, name: str, depth: int) -> str | None:
+        """An unannotated parameter's type, from what the project's calls of ``func`` pass in
+        (the first whose type is known, in file order)."""
+        key = (func.key, name)
+        if key in self._argument_types:
+            return self._argument_types[key]
+        if key in self._arguments_in_progress:
+            return None  # a cycle of calls passing the value round gives nothing
+        self._arguments_in_progress.add(key)
+        try:
+            found = self._passed_type(func, index, name, depth)
+        finally:
+            self._arguments_in_progress.discard(key)
+        self._argument_types[key] = found
+        return found
+
+    def _passed_type(self, func: Func, index: int, name: str, depth: int) -> str | None:
+        method = self.class_of(func) is not None and not func.fact.is_static
+        position = index - 1 if method else index  # "self" is not passed
+        for caller, call in self.call_sites(func.fact.name):
+            argument = call.keyword(name) or (call.args[position] if 0 <= position < len(call.args) else None)
+            if not argument:
+                continue
+            if func.key not in {target.key for target in self.resolve_calls(caller, call)}:
+                continue
+            found = self.value_type(caller, argument, depth)
+            if found:
+                return found
+        return None
+
+    def call_sites(self, name: str) -> list[tuple[Func, CallFact]]:
+        """Every call of a function or method called ``name`` in the parsed modules."""
+        if self._call_sites_of != len(self.modules):
+            self._call_sites = {}
+            for facts in sorted({m.path: m for m in self.modules.values()}.values(), key=lambda m: str(m.path)):
+                for fn in facts.functions:
+                    for call in fn.calls:
+                        self._call_sites.setdefault(call.method, []).append((Func(facts, fn), call))
+            self._call_sites_of = len(self.modules)
+            self._argument_types = {k: v for k, v in self._argument_types.items() if v is not None}
+        return self._call_sites.get(name, [])
 
     def external_name(self, func: Func, call: CallFact) -> str:
         """``queue.Queue.put`` for ``self._q.put(...)`` when ``self._q`` is a Queue, etc."""
@@ -430,6 +504,35 @@ class Project:
     # -- call resolution ----------------------------------------------------
 
     def resolve_call(self, func: Func, call: CallFact) -> Func | None:
+        """The function a call runs; for an abstract method, its first project implementation."""
+        targets = self.resolve_calls(func, call)
+        return targets[0] if targets else None
+
+    def resolve_calls(self, func: Func, call: CallFact) -> list[Func]:
+        """Every function a call may run: the method it names, or — when that method is abstract
+        or does nothing — each project implementation of it (``plugin.execute(event)`` runs
+        whichever plugin the list holds)."""
+        declared = self._declared_target(func, call)
+        if isinstance(declared, Klass):  # the receiver's declared type lacks the method: its subclasses have it
+            return self.subclass_methods(declared, call.method)
+        if declared is None:
+            return []
+        if call.callee.split(".")[0] in ("self", "cls", "super()") and call.callee.count(".") == 1:
+            return [declared]  # the class's own method: a subclass client is judged with its own overrides
+        return self.implementations(declared)
+
+    def subclass_methods(self, klass: Klass, name: str) -> list[Func]:
+        """Method ``name`` of each project subclass of ``klass`` that defines it (in file order)."""
+        found = []
+        for facts in sorted({m.path: m for m in self.modules.values()}.values(), key=lambda m: str(m.path)):
+            for klass_fact in facts.classes:
+                if name in klass_fact.methods:
+                    sub = Klass(facts, klass_fact)
+                    if klass.key in {b.key for b in self.bases(sub)}:
+                        found.append(self.methods(sub)[name])
+        return found
+
+    def _declared_target(self, func: Func, call: CallFact) -> Func | Klass | None:
         callee = call.callee
         if not callee:
             return None
@@ -438,18 +541,16 @@ class Project:
         if parts[0] in ("self", "cls") and klass is not None:
             if len(parts) == 2:
                 return self.methods(klass).get(parts[1])
-            if len(parts) == 3:
-                kind = self.attr_type(klass, parts[1])
-                target = self.find_class(kind) if kind else None
-                method = self.methods(target).get(parts[2]) if target is not None else None
-                return self.concrete_override(method) if method is not None else None
-            return None
         if parts[0] == "super()" and klass is not None and len(parts) == 2:
             for base in self.bases(klass):
                 method = self.methods(base).get(parts[1])
                 if method is not None:
                     return method
             return None
+        if len(parts) > 2 and parts[0] in ("self", "cls"):
+            kind = self.receiver_type(func, call.receiver)
+            target = self.find_class(kind) if kind else None
+            return (self.methods(target).get(parts[-1]) or target) if target is not None else None
         if len(parts) == 1:
             for scope in (func.fact.qualname, func.fact.parent):
                 if scope:
@@ -459,11 +560,11 @@ class Project:
             local = func.module.function(callee)
             if local is not None:
                 return Func(func.module, local)
-        if len(parts) == 2 and parts[0] not in dict(func.module.imports):
-            kind = self.receiver_type(func, parts[0])
+        if len(parts) >= 2 and parts[0] not in dict(func.module.imports):
+            kind = self.receiver_type(func, call.receiver)
             target = self.find_class(kind) if kind else None
             if target is not None:
-                return self.methods(target).get(parts[1])
+                return self.methods(target).get(parts[-1]) or target
         resolved = call.resolved
         found = self.find_function(resolved) if "." in resolved else None
         if found is not None:
@@ -474,26 +575,31 @@ class Project:
         return None
 
     def concrete_override(self, method: Func) -> Func:
-        """For an abstract method, the override of a project subclass (``Transport.send`` ->
+        """For an abstract method, the first override of a project subclass (``Transport.send`` ->
         ``HttpTransport.send``) among the parsed modules; the method itself otherwise."""
+        return self.implementations(method)[0]
+
+    def implementations(self, method: Func) -> list[Func]:
+        """``method`` itself, or for an abstract or do-nothing method every override in a
+        project subclass that does something (in file order); the method itself when none does."""
         fact = method.fact
         does_nothing = not fact.calls and not fact.attr_assigns and all(r.kind == "none" for r in fact.return_stmts)
         if not (fact.is_abstract or does_nothing):
-            return method
+            return [method]
         owner = self.class_of(method)
         if owner is None:
-            return method
+            return [method]
         key = (owner.key, method.fact.name)
         if key not in self._overrides:
-            self._overrides[key] = method
-            for facts in list(self.modules.values()):
+            overrides = []
+            for facts in sorted({m.path: m for m in self.modules.values()}.values(), key=lambda m: str(m.path)):
                 for klass_fact in facts.classes:
                     klass = Klass(facts, klass_fact)
                     if method.fact.name in klass_fact.methods and owner.key in {b.key for b in self.bases(klass)}:
                         override = self.methods(klass)[method.fact.name]
                         if not override.fact.is_abstract and override.fact.calls:
-                            self._overrides[key] = override
-                            break
+                            overrides.append(override)
+            self._overrides[key] = overrides or [method]
         return self._overrides[key]
 
     def reference(self, func: Func, text: str) -> Func | None:
@@ -527,13 +633,13 @@ class Project:
                     continue
                 if stop is not None and stop(func, call):
                     continue
-                target = self.resolve_call(func, call)
-                if target is None or target.key in seen:
-                    continue
-                if same_thread and self.is_queue_implementation(self.class_of(target)):
-                    continue
-                seen.add(target.key)
-                frontier.append((target, (*chain, Hop(func, call))))
+                for target in self.resolve_calls(func, call):
+                    if target.key in seen:
+                        continue
+                    if same_thread and self.is_queue_implementation(self.class_of(target)):
+                        continue
+                    seen.add(target.key)
+                    frontier.append((target, (*chain, Hop(func, call))))
 
     def is_drained_buffer(self, func: Func, receiver: str, publish: Func) -> bool:
         """``self.X`` (appended to by ``func``) is an event buffer: another method takes events
@@ -803,9 +909,13 @@ def discover(project: Project) -> list[Publisher]:
         key = publisher.clients[0].klass.key
         if key in configured_keys:
             return False
+        entries = {func.key for func in publisher.clients[0].publish_methods}
         return any(
             other is not publisher
-            and key in other.components
+            and (
+                key in other.components  # built or stored by the other
+                or (entries & other.reach.keys() and not {f.key for f in other.clients[0].publish_methods} & publisher.reach.keys())
+            )
             and other.clients[0].klass.key not in publisher.components
             and key not in {base.key for base in project.bases(other.clients[0].klass)}  # a base is no component
             for other in publishers
@@ -841,8 +951,7 @@ def _compute_reach(publisher: Publisher) -> None:
             continue
         publisher.reach[func.key] = func
         for call in func.fact.calls:
-            target = project.resolve_call(func, call)
-            if target is not None:
+            for target in project.resolve_calls(func, call):
                 funcs.append(target)
                 owner = project.class_of(target)
                 if owner is not None and target.fact.name == "__init__":
