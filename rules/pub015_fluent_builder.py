@@ -3,7 +3,8 @@
 What it checks: a builder exists for the client (a class named ``*Builder``, or a class
 whose ``build()`` constructs the client) and each of its public setters returns ``self``
 on every path. A setter that returns nothing or something else is reported at its
-``def``; a client with no builder at all is reported at the client class. A ``logging.Handler`` subclass without a builder is not reported: logging configuration
+``def``; a client with no builder at all is reported at the client class, unless the client
+itself is configured fluently (a public method that returns ``self``, as in ``client.add(plugin)``). A ``logging.Handler`` subclass without a builder is not reported: logging configuration
 (``dictConfig``, ``fileConfig``) builds it.
 
 Why it matters: a fluent builder keeps a client's many settings readable
@@ -27,7 +28,7 @@ import libcst as cst
 
 from publisher_check.analysis.facts import dotted
 from publisher_check.analysis.parts import builders, is_fluent_return, is_setter
-from publisher_check.analysis.project import Publisher, is_logging_handler
+from publisher_check.analysis.project import Func, Klass, Publisher, is_logging_handler
 from publisher_check.fixes.codemods import FixTarget, body_statements, is_literal, own_scope, returns_nothing, with_body
 from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.rule import Example, Rule
@@ -62,6 +63,17 @@ def _chains(annotation: cst.Annotation | None, builder: str) -> bool | None:
     return None
 
 
+def _fluent_methods(publisher: Publisher, klass: Klass) -> list[Func]:
+    """Public methods of ``klass`` that return ``self`` on every path: a fluent API without a builder."""
+    return [
+        method
+        for method in publisher.project.methods(klass).values()
+        if not method.fact.name.startswith("_")
+        and method.fact.return_stmts
+        and all(r.kind == "self" for r in method.fact.return_stmts)
+    ]
+
+
 class FluentBuilder(Rule):
     __doc__ = __doc__
     id: ClassVar[str] = "PUB015"
@@ -75,6 +87,8 @@ class FluentBuilder(Rule):
             for client in publisher.clients:
                 if is_logging_handler(publisher.project, client.klass):
                     continue  # built by logging configuration (dictConfig, fileConfig), not by user code
+                if _fluent_methods(publisher, client.klass):
+                    continue  # configured through chained calls on the client itself (client.add(p).add(q))
                 yield self.at_client(
                     client, f"no builder found for {client.name} (looked for a *Builder class or a class whose build() makes the client)"
                 )

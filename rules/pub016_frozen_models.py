@@ -3,7 +3,11 @@
 What it checks: every dataclass (``@dataclass``, ``@dataclasses.dataclass``, attrs
 ``@attr.s``/``@define``) in a module that holds publisher parts, and every one such a
 module imports from the project, is frozen (``frozen=True``, or attrs ``@frozen``).
-Reported at the decorator. A client with no publish method taking a frozen model whose publish method
+Reported at the decorator. A plain class (no dataclass, no library base) whose instances are the
+events — what the buffer receives from the caller, what a publish method takes and hands on,
+or an object built on the way and handed to the transport — is reported at its ``class`` line
+when its own code (a method other than ``__init__``, of it, a base or a subclass) changes an
+instance; a private, never-changed holder passes. A client with no publish method taking a frozen model whose publish method
 puts the caller's own objects into the dict literal it hands on (``msg = {"traits": traits};
 self._enqueue(msg)``) is reported at that literal; a dict of copies is private and passes.
 
@@ -26,7 +30,13 @@ from typing import ClassVar
 
 import libcst as cst
 
-from publisher_check.analysis.parts import dict_events, model_classes, model_decorator
+from publisher_check.analysis.parts import (
+    changes_after_construction,
+    dict_events,
+    model_classes,
+    model_decorator,
+    mutable_event_classes,
+)
 from publisher_check.analysis.project import Publisher
 from publisher_check.fixes.codemods import FixTarget, own_scope, set_keyword
 from publisher_check.ftypes import Finding, Severity, Violation
@@ -53,6 +63,16 @@ class FrozenModels(Rule):
                 decorator.column,
                 f"data model {klass.fact.name} is mutable: declare it with frozen=True",
             )
+        for klass in mutable_event_classes(publisher):
+            changer = changes_after_construction(publisher.project, klass)
+            where = f"{changer.fact.qualname}() at {changer.module.path.name}:{changer.fact.line}" if changer else "its methods"
+            yield Finding(
+                klass.module.path,
+                klass.fact.line,
+                klass.fact.column,
+                f"event class {klass.fact.name} is mutable ({where} changes an instance): a change after it is handed to"
+                " the publisher races the worker that sends it (make it a @dataclass(frozen=True))",
+            )
         for func, line, column, name in dict_events(publisher):
             yield Finding(
                 func.module.path,
@@ -75,6 +95,29 @@ class FrozenModels(Rule):
         return target.replace(decorator, decorator.with_changes(decorator=set_keyword(call, "frozen", cst.Name("True"))))
 
     VALID: ClassVar[tuple[Example, ...]] = (
+        Example.of(
+            """
+            import queue
+            from dataclasses import dataclass
+
+            @dataclass(frozen=True)
+            class Event:
+                name: str
+
+            class Entry:  # a private holder the client builds and never changes
+                __slots__ = ("event",)
+
+                def __init__(self, event: Event) -> None:
+                    self.event = event
+
+            class Client:
+                def __init__(self) -> None:
+                    self._queue: queue.Queue[Entry] = queue.Queue(maxsize=100)
+
+                def publish(self, event: Event) -> None:
+                    self._queue.put_nowait(Entry(event))
+            """
+        ),
         Example.of(
             """
             import queue
@@ -119,6 +162,26 @@ class FrozenModels(Rule):
         ),
     )
     INVALID: ClassVar[tuple[Example, ...]] = (
+        Example.of(
+            """
+            import queue
+
+            class Event:  # expect: PUB016
+                def __init__(self, name: str) -> None:
+                    self.name = name
+                    self.fields: dict[str, str] = {}
+
+                def add_field(self, key: str, value: str) -> None:
+                    self.fields.update({key: value})
+
+            class Client:
+                def __init__(self) -> None:
+                    self._queue: queue.Queue[Event] = queue.Queue(maxsize=100)
+
+                def publish(self, event: Event) -> None:
+                    self._queue.put_nowait(event)
+            """
+        ),
         Example.of(
             """
             import queue

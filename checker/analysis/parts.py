@@ -943,6 +943,97 @@ def model_classes(publisher: Publisher) -> list[Klass]:
     return list(found.values())
 
 
+_PLAIN_BASES = frozenset({"object", "abc.ABC", "ABC"})
+
+
+def _is_plain_class(project: Project, klass: Klass) -> bool:
+    """A class of our own making, all the way up: no decorator (dataclass, attrs), no base from a
+    library (pydantic, NamedTuple, Enum, Exception …), no ``__setattr__`` guarding its fields."""
+    for current in (klass, *project.bases(klass)):
+        if current.fact.decorators or "__setattr__" in current.fact.methods:
+            return False
+        for base in current.fact.bases:
+            if base not in _PLAIN_BASES and project.find_class(base) is None:
+                return False
+    return True
+
+
+_MUTATORS = frozenset({"append", "extend", "insert", "update", "add", "pop", "remove", "clear", "setdefault", "__setitem__"})
+
+
+def changes_after_construction(project: Project, klass: Klass) -> Func | None:
+    """A method other than ``__init__`` — of the class, a base or a project subclass (the object
+    handed over may be one) — assigns ``self.x`` or calls a mutating method on it: the class's
+    own code proves its instances change after they are built. That method, or None."""
+    family = [klass, *project.bases(klass)]
+    family += [sub for sub in _subclasses(project, klass) if sub.key not in {k.key for k in family}]
+    for current in family:
+        for method in project.own_methods(current):
+            if method.fact.name in ("__init__", "__new__", "__post_init__"):
+                continue
+            if any(a.target.startswith("self.") for a in method.fact.attr_assigns):
+                return method
+            if any(c.receiver.startswith("self.") and c.method in _MUTATORS for c in method.fact.calls):
+                return method
+    return None
+
+
+def _subclasses(project: Project, klass: Klass) -> list[Klass]:
+    found = []
+    for facts in {m.path: m for m in project.modules.values()}.values():
+        for klass_fact in facts.classes:
+            sub = Klass(facts, klass_fact)
+            if klass.key in {b.key for b in project.bases(sub)}:
+                found.append(sub)
+    return sorted(found, key=lambda k: k.key)
+
+
+def _class_of_value(project: Project, func: Func, value: str) -> Klass | None:
+    kind = project.value_type(func, value)
+    klass = project.find_class(kind) if kind and "." in kind else None
+    if klass is None and value.isidentifier():  # annotated with no class (a TypeVar): what callers pass
+        passed = project.passed_type(func, value)
+        klass = project.find_class(passed) if passed and "." in passed else None
+    return klass
+
+
+@memo
+def mutable_event_classes(publisher: Publisher) -> list[Klass]:
+    """Plain classes (not dataclasses) whose instances are the events: the type of what the
+    buffer receives, of what the publish methods take, or of an object built on the way there
+    and handed on (``envelope = Envelope(…); self.transport.capture_envelope(envelope)``)."""
+    project = publisher.project
+    machinery = [site.func for site in enqueue_sites(publisher)] + [func for func, _ in send_functions(publisher)]
+    machinery += [site.func for site in thread_sites(publisher) if site.func is not None]
+    not_models = {client.klass.key for client in publisher.clients}
+    not_models |= {klass.key for func in machinery if (klass := project.class_of(func)) is not None}
+    not_models |= {site.klass.key for site in thread_sites(publisher) if site.klass is not None}
+    candidates: dict[tuple[str, str], Klass] = {}
+
+    def consider(klass: Klass | None) -> None:
+        if klass is not None and klass.key not in not_models and klass.key not in candidates:
+            candidates[klass.key] = klass
+
+    for site in enqueue_sites(publisher):
+        if site.call.args:
+            consider(_class_of_value(project, site.func, site.call.args[0]))
+        for hop in site.chain:
+            built = dict(hop.caller.fact.local_types)
+            for arg in hop.call.args:
+                if arg in built:
+                    consider(project.find_class(built[arg]) if "." in built[arg] else None)
+    handed_on: dict[tuple[str, str], set[str]] = {}  # publish method -> the names it passes toward the buffer
+    for site in enqueue_sites(publisher):
+        first = site.chain[0].call if site.chain else site.call
+        handed_on.setdefault(site.publish.key, set()).update(a.split(".")[0] for a in (*first.args, *(v for _, v in first.keywords)))
+    for client in publisher.clients:
+        for method in client.publish_methods:
+            for param in method.fact.params:
+                if param.annotation and "." in param.annotation and param.name in handed_on.get(method.key, ()):
+                    consider(project.find_class(param.annotation))
+    return [k for k in candidates.values() if _is_plain_class(project, k) and changes_after_construction(project, k) is not None]
+
+
 _MUTABLE_ANNOTATIONS = frozenset({"dict", "list", "Dict", "List", "MutableMapping", "MutableSequence", "set", "Set"})
 
 

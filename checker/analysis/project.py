@@ -451,6 +451,13 @@ class Project:
         called = self.reference(func, callee)
         return called.fact.returns if called is not None and called.fact.returns else None
 
+    def passed_type(self, func: Func, name: str) -> str | None:
+        """The type of parameter ``name`` from what the project's calls of ``func`` pass in."""
+        for index, param in enumerate(func.fact.params):
+            if param.name == name:
+                return self._argument_type(func, index, name, 1)
+        return None
+
     def _argument_type(self, func: Func, index: int, name: str, depth: int) -> str | None:
         """An unannotated parameter's type, from what the project's calls of ``func`` pass in
         (the first whose type is known, in file order)."""
@@ -470,7 +477,11 @@ class Project:
     def _passed_type(self, func: Func, index: int, name: str, depth: int) -> str | None:
         method = self.class_of(func) is not None and not func.fact.is_static
         position = index - 1 if method else index  # "self" is not passed
-        for caller, call in self.call_sites(func.fact.name):
+        owner = self.class_of(func)
+        sites = self.call_sites(func.fact.name)
+        if func.fact.name == "__init__" and owner is not None:
+            sites = sites + self.call_sites(owner.fact.name)  # Event(data, client=self) runs Event.__init__
+        for caller, call in sites:
             argument = call.keyword(name) or (call.args[position] if 0 <= position < len(call.args) else None)
             if not argument:
                 continue
