@@ -773,8 +773,8 @@ def _offthread_functions(publisher: Publisher) -> set[tuple[str, str]]:
                     roots.append(referenced)
     found: set[tuple[str, str]] = set()
     for root in roots:
-        if _consumes_queue(publisher, root):
-            continue  # the worker loop itself is not "off the worker thread"
+        if _consumes_queue(publisher, root) or _reaches(publisher, root, project.is_http_call, depth=3):
+            continue  # the worker loop, or a pool task that sends, is the delivery thread itself
         for reached, _chain in project.walk(root, max_depth=4):
             found.add(reached.key)
     return found
@@ -800,10 +800,19 @@ def callback_calls(publisher: Publisher) -> list[CallbackCall]:
         methods = project.methods(klass) if klass is not None else {}
         for call in func.fact.calls:
             parts = call.callee.split(".")
-            if len(parts) == 2 and parts[0] == "self" and is_callback_name(parts[1]) and parts[1] not in methods:
-                if not call.offthread:
-                    found.append(CallbackCall(func, call))
+            if call.offthread or len(parts) < 2 or parts[0] != "self":
+                continue
+            if len(parts) == 2 and is_callback_name(parts[1]) and parts[1] not in methods:
+                found.append(CallbackCall(func, call))
+            elif len(parts) > 2 and _is_result_callback(parts[-1]) and not project.resolve_calls(func, call):
+                found.append(CallbackCall(func, call))  # self.configuration.callback(event, code, message)
     return found
+
+
+def _is_result_callback(name: str) -> bool:
+    """A user's callable kept in a settings object: ``callback`` (told of every outcome, failures
+    included) or an error-named one."""
+    return name.lower().lstrip("_") == "callback" or is_callback_name(name)
 
 
 _CALLABLE_TYPES = frozenset({"typing.Callable", "collections.abc.Callable", "Callable"})
