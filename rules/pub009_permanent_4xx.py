@@ -79,8 +79,10 @@ class PermanentClientErrors(Rule):
                     f"{codes} {'is' if len(retried) == 1 else 'are'} retried: the loop sending on line {loop.retry.send_line} goes round again for them",
                 )
                 return
-        if tables or loops or any(r.kind == "urllib3" for r in found):
-            return  # a helper tells every 4xx apart from the retried 5xx, or urllib3's status_forcelist decides
+        if tables or loops or any(r.kind in ("urllib3", "requeue") for r in found):
+            # a helper tells every 4xx apart from the retried 5xx, urllib3's status_forcelist decides, or
+            # the failed events go back on the buffer under conditions the evaluator does not follow: unknown
+            return
         result = classification(publisher)
         if result.handles_4xx:
             return

@@ -829,7 +829,7 @@ def has_error_callback(publisher: Publisher) -> bool:
             return True
         if any(p.annotation in _CALLABLE_TYPES and any(w in p.name.lower() for w in _HOOK_WORDS) for p in func.fact.params):
             return True
-        if any(is_callback_name(a.target.split(".")[-1]) for a in func.fact.attr_assigns if a.target.startswith("self.")):
+        if any(_is_result_callback(a.target.split(".")[-1]) for a in func.fact.attr_assigns if a.target.startswith("self.")):
             return True
     for builder in builders(publisher):
         if any(is_callback_name(name) or name == "on_error" for name in builder.fact.methods):
@@ -980,11 +980,28 @@ def changes_after_construction(project: Project, klass: Klass) -> Func | None:
         for method in project.own_methods(current):
             if method.fact.name in ("__init__", "__new__", "__post_init__"):
                 continue
-            if any(a.target.startswith("self.") for a in method.fact.attr_assigns):
-                return method
-            if any(c.receiver.startswith("self.") and c.method in _MUTATORS for c in method.fact.calls):
+            module = project.syntax(method.module.path)
+            node = find_function(module, method.fact.line) if module is not None else None
+            if node is not None and _changes_self(node):
                 return method
     return None
+
+
+def _is_self_attribute(node: ast.expr) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
+
+
+def _changes_self(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """``self.x = …``, ``self.x += …`` or ``self.x.append(…)`` in the function's own body."""
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and any(_is_self_attribute(t) for t in node.targets):
+            return True
+        if isinstance(node, (ast.AugAssign, ast.AnnAssign)) and _is_self_attribute(node.target) and node.value is not None:
+            return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MUTATORS:
+            if _is_self_attribute(node.func.value):
+                return True
+    return False
 
 
 def _subclasses(project: Project, klass: Klass) -> list[Klass]:

@@ -439,9 +439,9 @@ class Project:
             return None
         return self.receiver_type(func, value, depth)
 
-    def _returned_type(self, func: Func, value: str) -> str | None:
+    def _returned_type(self, func: Func, value: str, depth: int = 0) -> str | None:
         """The type ``value`` (``X(...)``) yields: a project class it constructs, the declared
-        return type of the function or method it calls."""
+        return type of the function or method it calls, or the type of what that returns."""
         callee = value.removesuffix("(...)")
         if not callee or "(" in callee or "[" in callee:
             return None
@@ -449,7 +449,16 @@ class Project:
         if constructed is not None:
             return constructed.qualified
         called = self.reference(func, callee)
-        return called.fact.returns if called is not None and called.fact.returns else None
+        if called is None:
+            return None
+        if called.fact.returns:
+            return called.fact.returns
+        for returned in called.fact.return_stmts if depth < 3 else ():
+            if returned.kind == "value" and returned.value.endswith("(...)"):
+                found = self._returned_type(called, returned.value, depth + 1)
+                if found:
+                    return found
+        return None
 
     def passed_type(self, func: Func, name: str) -> str | None:
         """The type of parameter ``name`` from what the project's calls of ``func`` pass in."""

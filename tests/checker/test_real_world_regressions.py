@@ -215,3 +215,18 @@ def test_a_send_behind_a_callable_is_unknown_not_missing() -> None:
 def test_a_futures_session_post_does_not_block_the_caller() -> None:
     """flagsmith: FuturesSession.post() hands the request to an executor and returns a future."""
     assert not findings(check("futures_post_as_blocking"), "PUB001")
+
+
+def test_a_publisher_behind_a_plugin_list_and_a_storage_provider_is_found_and_judged() -> None:
+    """amplitude: track() -> timeline's plugin list -> destination plugin -> storage from
+    config.get_storage() (an abstract provider) -> list buffer; the worker thread hands sends
+    to a pool and puts failed events back on the buffer with an exponential delay."""
+    result = check("plugin_pipeline")
+    assert clients(result) == ["plugin_pipeline/pipeline/client.py:Analytics"]
+    found = findings(result, "PUB005", "PUB006", "PUB009", "PUB010", "PUB015", "PUB016")
+    assert found == {
+        ("worker.py", 9, "PUB005"),  # ThreadPoolExecutor
+        ("worker.py", 18, "PUB005"),  # Thread() without daemon
+        ("worker.py", 38, "PUB010"),  # self.configuration.callback(...) on the sending pool thread
+        ("events.py", 1, "PUB016"),  # Event.bump() changes an event the worker reads
+    }, found  # no PUB006 (re-enqueue with 2 ** retry), PUB009 (unknown), PUB015 (add() returns self)
