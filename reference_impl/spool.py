@@ -13,13 +13,21 @@ import os
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Sequence
 from itertools import count
 from typing import IO, Any, Final
 
 #: How long SQLite waits for a lock held by another connection before it raises.
 BUSY_TIMEOUT: Final = 1.0
-_SCHEMA: Final = "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, body BLOB NOT NULL)"
+#: One row per event; the rowid keeps publish order, the primary key makes a delete by id cheap.
+_SCHEMA: Final = "CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, body TEXT NOT NULL)"
+#: A whole group in one statement: SQLite unpacks ``[[id, event], ...]`` itself (json_each), so
+#: Python neither encodes nor binds event by event.
+_INSERT: Final = (
+    "INSERT OR IGNORE INTO events (id, body) "
+    "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)"
+)
+_DELETE: Final = "DELETE FROM events WHERE id IN (SELECT value FROM json_each(?))"
 
 
 class SpoolError(RuntimeError):
@@ -102,16 +110,19 @@ class Spool:
 
     def pending(self) -> list[tuple[str, dict[str, Any]]]:
         """Every event still in the spool, oldest first, as (id, event)."""
-        rows = self.connection.execute("SELECT id, body FROM events ORDER BY seq").fetchall()
+        rows = self.connection.execute("SELECT id, body FROM events ORDER BY rowid").fetchall()
         return [(event_id, json.loads(body)) for event_id, body in rows]
 
-    def apply(self, inserts: Iterable[tuple[str, bytes]], deletes: Iterable[str]) -> None:
-        """One transaction: add the new events, remove the settled ones. Raises sqlite3.Error."""
+    def apply(self, inserts: bytes | None, deletes: Sequence[str]) -> None:
+        """One transaction: add the new events (``[[id, event], ...]`` as JSON), remove the
+        settled ones (by id). Raises sqlite3.Error."""
         connection = self.connection
         connection.execute("BEGIN IMMEDIATE")
         try:
-            connection.executemany("INSERT INTO events (id, body) VALUES (?, ?)", inserts)
-            connection.executemany("DELETE FROM events WHERE id = ?", ((event_id,) for event_id in deletes))
+            if inserts is not None:
+                connection.execute(_INSERT, (inserts.decode(),))
+            if deletes:
+                connection.execute(_DELETE, (json.dumps(deletes),))
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")

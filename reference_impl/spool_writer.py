@@ -93,25 +93,30 @@ class SpoolWriter:
         if not taken:
             return False
         try:
-            rows = self._rows(inserts)
-            self._spool.apply(rows, deletes)
+            self._spool.apply(self._encode(inserts), deletes)
         except Exception as exc:  # sqlite3.Error (disk full, read-only...) or a bug: never fatal
             self._failed(list(inserts.values()), exc)
         else:
             if inserts:
-                kept = [inserts[event_id] for event_id, _ in rows]
-                self._report(DeliveryReport(PERSISTED, tuple(entry.event for entry in kept), 0, None, None))
+                self._report(DeliveryReport(PERSISTED, tuple(entry.event for entry in inserts.values()), 0, None, None))
         return taken == self._group_size
 
-    def _rows(self, inserts: dict[str, Entry]) -> list[tuple[str, bytes]]:
-        """(id, JSON) per event; one that is not JSON is left out (its worker fails it as error)."""
-        rows = []
+    @staticmethod
+    def _encode(inserts: dict[str, Entry]) -> bytes | None:
+        """``[[id, event], ...]`` as JSON in one call. If that fails, the events that are not JSON
+        are left out (and out of ``inserts``): their worker fails them as ``error``."""
+        if not inserts:
+            return None
+        try:
+            return encode([[event_id, entry.event] for event_id, entry in inserts.items()])
+        except Exception:
+            pass
         for event_id, entry in list(inserts.items()):
             try:
-                rows.append((event_id, encode(entry.event)))
+                encode(entry.event)
             except Exception:
                 del inserts[event_id]
-        return rows
+        return encode([[event_id, entry.event] for event_id, entry in inserts.items()]) if inserts else None
 
     def _failed(self, entries: list[Entry], exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"
