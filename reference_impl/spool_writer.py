@@ -95,7 +95,7 @@ class SpoolWriter:
         try:
             self._spool.apply(self._encode(inserts), deletes)
         except Exception as exc:  # sqlite3.Error (disk full, read-only...) or a bug: never fatal
-            self._failed(list(inserts.values()), exc)
+            self._failed(list(inserts.values()), len(deletes), exc)
         else:
             if inserts:
                 self._report(DeliveryReport(PERSISTED, tuple(entry.event for entry in inserts.values()), 0, None, None))
@@ -118,8 +118,18 @@ class SpoolWriter:
                 del inserts[event_id]
         return encode([[event_id, entry.event] for event_id, entry in inserts.items()]) if inserts else None
 
-    def _failed(self, entries: list[Entry], exc: Exception) -> None:
+    def _failed(self, entries: list[Entry], deletes: int, exc: Exception) -> None:
+        """Report the events not persisted; settled events not removed are only logged: the
+        next client re-sends them (at least once still holds; the collector de-duplicates)."""
         error = f"{type(exc).__name__}: {exc}"
+        if not entries:
+            self._failure_log.warning(
+                "activity publisher: spool %s: %d settled event(s) not removed (%s); a restart re-sends them",
+                self._spool.path,
+                deletes,
+                error,
+            )
+            return
         self._failure_log.warning(
             "activity publisher: spool %s: %d event(s) not persisted (%s); they are still delivered from memory",
             self._spool.path,
