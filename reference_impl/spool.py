@@ -2,15 +2,16 @@
 terminal outcome yet, so that a new client replays them after a crash or a restart.
 
 Only the spool writer thread (``spool_writer.py``) writes here; publish() never touches the
-disk. One process at a time: an exclusive ``flock`` on ``<path>.lock`` is taken at open, and a
-second client (in this process or another) gets SpoolLockedError. A file that is not a database
-is moved aside to ``<path>.corrupt-<time>`` (never deleted) and SpoolCorruptError names it.
+disk. One client at a time: an exclusive lock on ``<path>.lock`` (``flock``; ``msvcrt.locking``
+on Windows) is taken at open, and a second client (in this process or another) gets
+SpoolLockedError. A file that is not a database is moved aside to
+``<path>.corrupt-<time>-<pid>`` (never deleted) and SpoolCorruptError names it.
 """
 
-import fcntl
 import json
 import os
 import sqlite3
+import sys
 import time
 import uuid
 from collections.abc import Sequence
@@ -46,6 +47,18 @@ class SpoolCorruptError(SpoolError):
         self.moved_to = moved_to
 
 
+def _lock_exclusively(lock_file: IO[bytes]) -> None:
+    """Lock the whole file for this open file, without waiting; OSError if someone holds it."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        msvcrt.locking(lock_file.fileno(), msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
 def _take_lock(path: str) -> IO[bytes]:
     lock_path = f"{path}.lock"
     try:
@@ -53,7 +66,7 @@ def _take_lock(path: str) -> IO[bytes]:
     except OSError as exc:
         raise SpoolError(f"cannot open spool lock {lock_path}: {exc}") from exc
     try:
-        fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        _lock_exclusively(lock_file)
     except OSError as exc:
         lock_file.close()
         raise SpoolLockedError(
