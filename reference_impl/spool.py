@@ -8,6 +8,7 @@ SpoolLockedError. A file that is not a database is moved aside to
 ``<path>.corrupt-<time>-<pid>`` (never deleted) and SpoolCorruptError names it.
 """
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -122,9 +123,19 @@ class Spool:
         return f"{self._prefix}{next(self._numbers)}"
 
     def pending(self) -> list[tuple[str, dict[str, Any]]]:
-        """Every event still in the spool, oldest first, as (id, event)."""
-        rows = self.connection.execute("SELECT id, body FROM events ORDER BY rowid").fetchall()
-        return [(event_id, json.loads(body)) for event_id, body in rows]
+        """Every event still in the spool, oldest first, as (id, event).
+
+        A spool that cannot be read closes itself: SpoolError, or SpoolCorruptError once the
+        file is moved aside (damage past the first page shows only when every row is read).
+        """
+        try:
+            rows = self.connection.execute("SELECT id, body FROM events ORDER BY rowid").fetchall()
+            return [(event_id, json.loads(body)) for event_id, body in rows]
+        except (sqlite3.DatabaseError, ValueError) as exc:
+            self.close()
+            if isinstance(exc, sqlite3.OperationalError):
+                raise SpoolError(f"cannot read spool {self.path}: {exc}") from exc
+            raise SpoolCorruptError(self.path, _move_aside(self.path), str(exc)) from exc
 
     def apply(self, inserts: bytes | None, deletes: Sequence[str]) -> None:
         """One transaction: add the new events (``[[id, event], ...]`` as JSON), remove the
@@ -138,7 +149,8 @@ class Spool:
                 connection.execute(_DELETE, (json.dumps(deletes),))
             connection.execute("COMMIT")
         except BaseException:
-            connection.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):  # the first error is the one to report
+                connection.execute("ROLLBACK")
             raise
 
     def close(self) -> None:

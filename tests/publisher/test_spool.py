@@ -267,3 +267,15 @@ client.close()
 sys.exit(os.waitstatus_to_exitcode(status))
 """
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
+
+
+def test_a_row_that_is_not_json_moves_the_spool_aside(server: ScriptedServer, tmp_path: Path) -> None:
+    spool = tmp_path / "events.db"
+    ActivityClient(server.url, spool_path=spool).close()
+    with sqlite3.connect(spool) as connection:
+        connection.execute("INSERT INTO events (id, body) VALUES ('x', 'not json')")
+    connection.close()
+    with pytest.raises(SpoolCorruptError) as raised:
+        ActivityClient(server.url, spool_path=spool)
+    assert Path(raised.value.moved_to).exists() and not spool.exists()
+    ActivityClient(server.url, spool_path=spool).close()  # the lock was released, a new spool opens
