@@ -15,7 +15,8 @@ scenario and producer count it measures:
 - peak RSS of the scenario process (``ru_maxrss``) and its growth over the set-up client.
 
 Scenarios: ``floor`` (bare ``queue.Queue.put_nowait``, nobody consuming), ``ours-batch``
-(``batch_size=100``, one worker), ``ours-b1-w4`` (``batch_size=1``, 4 workers), ``ours-b1-w1``,
+(``batch_size=100``, one worker), ``ours-spool`` (the same with the durable spool on: a SQLite
+file in a fresh temporary folder, default commit settings), ``ours-b1-w4`` (``batch_size=1``, 4 workers), ``ours-b1-w1``,
 ``naive-b1`` (a hand-written queue + one thread doing one ``requests`` POST per event),
 ``segment`` (``Client.track``) and ``posthog`` (``Posthog.capture``), both pointed at the sink with
 their host option, at their default settings (gzip off, 100 events per request, one thread).
@@ -35,9 +36,11 @@ import http.client
 import json
 import os
 import queue
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from array import array
@@ -67,6 +70,7 @@ SCENARIOS = (
     "floor",
     "floor-consumed",
     "ours-batch",
+    "ours-spool",
     "ours-b1-w4",
     "ours-b1-w1",
     "naive-b1",
@@ -153,6 +157,19 @@ def make_target(name: str, url: str, queue_size: int) -> Target:
 
         threading.Thread(target=consume, name="consumer", daemon=True).start()
         return Target(consumed.put_nowait, lambda: None, delivers=False)
+    if name == "ours-spool":
+        from activity_publisher import ActivityClient
+
+        folder = tempfile.mkdtemp(prefix="spool-bench-")
+        spooled = ActivityClient(
+            url, max_queue_size=queue_size, spool_path=os.path.join(folder, "events.db"), spool_max_events=queue_size
+        )
+
+        def close_spooled() -> None:
+            spooled.close(10)
+            shutil.rmtree(folder, ignore_errors=True)
+
+        return Target(spooled.publish, close_spooled)
     if name.startswith("ours-"):
         from activity_publisher import ActivityClient
 
@@ -528,6 +545,7 @@ def verdicts(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         floor = _find(results, "floor", producers)
         ours = _find(results, "ours-batch", producers)
         segment = _find(results, "segment", producers)
+        spool = _find(results, "ours-spool", producers)
         b1w4 = _find(results, "ours-b1-w4", producers)
         naive = _find(results, "naive-b1", producers)
         tag = f"{producers} producer{'s' if producers > 1 else ''}"
@@ -561,6 +579,20 @@ def verdicts(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 f"{_rate(ours['events_per_s'])} vs {_rate(segment['events_per_s'])}",
                 _ratio(ours["events_per_s"], segment["events_per_s"]),
                 lambda r: r >= 4.0,
+            )
+        if floor and spool:
+            row(
+                f"spool on: publish() p50 ≤ 1.5× floor ({tag})",
+                f"{_us(spool['p50_ns'])} vs {_us(floor['p50_ns'])} µs",
+                _ratio(spool["p50_ns"], floor["p50_ns"]),
+                lambda r: r <= 1.5,
+            )
+        if spool and segment:
+            row(
+                f"spool on: batching e2e events/s ≥ 2× segment ({tag})",
+                f"{_rate(spool['events_per_s'])} vs {_rate(segment['events_per_s'])}",
+                _ratio(spool["events_per_s"], segment["events_per_s"]),
+                lambda r: r >= 2.0,
             )
         if b1w4 and naive:
             row(

@@ -11,13 +11,15 @@ event's outcome (``on()``, ``stats``, the error callback).
 
 from .builder import ActivityClientBuilder
 from .client import ActivityClient
-from .ledger import ClientClosedError, QueueFullError
+from .ledger import ClientClosedError, QueueFullError, SpoolFullError
 from .models import ActivityEnvelope, AuditLogActivity
-from .reports import EVENT_NAMES, DeliveryReport, DeliveryStats, ErrorContext, ErrorSeverity
+from .reports import EVENT_NAMES, SPOOL_EVENT_NAMES, DeliveryReport, DeliveryStats, ErrorContext, ErrorSeverity
+from .spool import SpoolCorruptError, SpoolError, SpoolLockedError
 from .validation import EventValidationError
 
 __all__ = [
     "EVENT_NAMES",
+    "SPOOL_EVENT_NAMES",
     "ActivityClient",
     "ActivityClientBuilder",
     "ActivityEnvelope",
@@ -29,4 +31,8 @@ __all__ = [
     "ErrorSeverity",
     "EventValidationError",
     "QueueFullError",
+    "SpoolCorruptError",
+    "SpoolError",
+    "SpoolFullError",
+    "SpoolLockedError",
 ]

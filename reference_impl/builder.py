@@ -4,6 +4,7 @@ Every setter returns the builder. build() hands everything to the ActivityClient
 a configuration is validated exactly once and exactly as the constructor does it.
 """
 
+import os
 from collections.abc import Mapping
 from typing import Any, Self
 
@@ -79,6 +80,24 @@ class ActivityClientBuilder:
 
     def shutdown_timeout(self, seconds: float) -> Self:
         self._settings["shutdown_timeout"] = seconds
+        return self
+
+    def spool(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        commit_interval: float | None = None,
+        group_size: int | None = None,
+        max_events: int | None = None,
+    ) -> Self:
+        """Durable delivery through a SQLite spool at ``path``; the settings left out keep theirs."""
+        self._settings["spool_path"] = path
+        given = {
+            "spool_commit_interval": commit_interval,
+            "spool_group_size": group_size,
+            "spool_max_events": max_events,
+        }
+        self._settings.update({name: value for name, value in given.items() if value is not None})
         return self
 
     def session(self, session: requests.Session) -> Self:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Final
 
-from .reports import DROPPED, EVENT_NAMES, DeliveryReport, ErrorContext
+from .reports import DROPPED, EVENT_NAMES, SPOOL_EVENT_NAMES, DeliveryReport, ErrorContext
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +30,9 @@ def is_users_interrupt(exc: BaseException) -> bool:
 
 def check_event_name(event_name: str) -> None:
     """Reject a name on() does not know, at registration rather than never firing."""
-    if event_name not in EVENT_NAMES:
-        raise ValueError(f"unknown event name {event_name!r}; expected one of {', '.join(EVENT_NAMES)}")
+    if event_name not in EVENT_NAMES and event_name not in SPOOL_EVENT_NAMES:
+        known = ", ".join(EVENT_NAMES + SPOOL_EVENT_NAMES)
+        raise ValueError(f"unknown event name {event_name!r}; expected one of {known}")
 
 
 class LogThrottle:

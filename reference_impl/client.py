@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 import weakref
+from collections import deque
 from collections.abc import Mapping
 from itertools import groupby
 from typing import TYPE_CHECKING, Any, Final, Self
@@ -42,6 +43,7 @@ from .reports import (
     ERROR,
     FINAL_ERROR,
     RATE_LIMITED,
+    REPLAYED,
     RETRY,
     SUCCESS_SENT,
     DeliveryReport,
@@ -49,6 +51,8 @@ from .reports import (
     ErrorContext,
     ErrorSeverity,
 )
+from .spool import Spool
+from .spool_writer import SpoolWriter
 from .transport import Transport
 from .validation import ACTIVITY_ENVELOPE_VALIDATOR, AUDIT_LOG_ACTIVITY_VALIDATOR, validate
 
@@ -136,6 +140,10 @@ class ActivityClient:
         batch_size: int = 100,
         shutdown_timeout: float = 2.0,
         session: requests.Session | None = None,
+        spool_path: str | os.PathLike[str] | None = None,
+        spool_commit_interval: float = 0.05,
+        spool_group_size: int = 1_000,
+        spool_max_events: int = 100_000,
     ) -> None:
         self._config = ClientConfig(
             endpoint=endpoint,
@@ -153,6 +161,10 @@ class ActivityClient:
             workers=workers,
             batch_size=batch_size,
             shutdown_timeout=shutdown_timeout,
+            spool_path=None if spool_path is None else os.fspath(spool_path),
+            spool_commit_interval=spool_commit_interval,
+            spool_group_size=spool_group_size,
+            spool_max_events=spool_max_events,
         )
         if session is not None and not isinstance(session, requests.Session):
             raise ValueError(f"session must be a requests.Session or None, got {type(session).__name__}")
@@ -164,6 +176,10 @@ class ActivityClient:
         self._failure_log = LogThrottle()
         self._bug_logged = False  # an unexpected error's traceback is logged once
         self._queue = EventQueue(max_queue_size)
+        self._spool: Spool | None = None
+        self._spool_writer: SpoolWriter | None = None
+        if self._config.spool_path is not None:
+            self._open_spool(self._config.spool_path)
         self._shutdown = threading.Event()
         self._closed = threading.Event()
         self._at_exit = False  # the exit hook is closing this client
@@ -190,10 +206,13 @@ class ActivityClient:
             raise TypeError(f"publish() takes a dict, got {type(event).__name__}")
         if not self._queue.accepting:
             raise ClientClosedError()
+        spool = self._spool
         try:
-            self._queue.put_nowait(Entry(event))
-        except queue.Full:
+            self._queue.put_nowait(Entry(event) if spool is None else Entry(event, spool.new_id()))
+        except queue.Full as full:
             self._queue.count_refused()
+            if isinstance(full, QueueFullError):  # the spool's limit: its own message
+                raise
             raise QueueFullError(self._config.max_queue_size) from None
 
     def publish_activity(self, activity: ActivityEnvelope) -> None:
@@ -220,8 +239,8 @@ class ActivityClient:
     def on(self, event_name: str, handler: Handler) -> None:
         """Call ``handler(report)`` for every ``event_name`` report.
 
-        Names: success_sent, retry, rate_limited, error, final_error, dropped (others raise
-        ValueError). Handlers run on a worker thread (``dropped`` on the thread of close() or the
+        Names: success_sent, retry, rate_limited, error, final_error, dropped, and with a spool
+        persisted, persist_failed and replayed (others raise ValueError). Handlers run on a worker thread (``dropped`` on the thread of close() or the
         exit hook): keep them short, and never call flush() or close() from one.
         """
         self._handlers.add(event_name, handler)
@@ -278,8 +297,10 @@ class ActivityClient:
         finally:  # a Ctrl-C above only ends the waiting: every event still gets its outcome
             self._shutdown.set()
             try:
-                self._drop_unsettled()
+                self._drop_unsettled()  # with a spool they stay in it: the next client replays them
             finally:
+                if self._spool_writer is not None and not self._spool_writer.stop(_remaining(deadline)):
+                    logger.warning("activity publisher: the spool's last commit did not end in time")
                 self._handlers.stop_thread()
                 if self._owns_session:
                     self._session.close()
@@ -290,6 +311,36 @@ class ActivityClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- the spool ----------------------------------------------------------------------------
+
+    def _open_spool(self, path: str) -> None:
+        """Open the spool, queue what an earlier run left in it, start its writer.
+
+        Raises SpoolError (locked, corrupt, cannot be opened) here, at construction.
+        """
+        spool = Spool(path)
+        config = self._config
+        events = self._queue
+        replayed = [Entry(event, event_id) for event_id, event in spool.pending()]
+        events.spool_ops = deque()
+        events.spool_limit = config.spool_max_events
+        events.spool_path = spool.path
+        events.replay(replayed)
+        self._spool = spool
+        first = None
+        if replayed:
+            logger.warning("activity publisher: spool %s held %d event(s) from an earlier run; delivering them first", spool.path, len(replayed))
+            first = DeliveryReport(REPLAYED, tuple(entry.event for entry in replayed), 0, None, None)
+        self._spool_writer = SpoolWriter(
+            spool, events.spool_ops, config.spool_commit_interval, config.spool_group_size, self._spool_report, first
+        )
+
+    def _spool_report(self, report: DeliveryReport) -> None:
+        """The writer's reports: counted (persisted, persist_failed; replayed already is), handed out."""
+        if report.event_name != REPLAYED:
+            self._queue.count(report.event_name, len(report.events))
+        self._handlers.emit(report)
 
     # -- workers ------------------------------------------------------------------------------
 
@@ -349,7 +400,7 @@ class ActivityClient:
         """Encode the events (one that is not JSON fails alone), then send the others."""
         if self._config.batch_size > 1:
             try:  # one call for the whole batch; only a batch that fails is encoded event by event
-                batch = encode_batch([entry.event for entry in entries])
+                batch = encode_batch([entry.event for entry in entries], self._ids(entries))
             except Exception:
                 pass
             else:
@@ -371,13 +422,21 @@ class ActivityClient:
         if self._config.batch_size == 1:
             self._send(sendable, bodies[0])
         else:
-            self._send(sendable, b'{"batch":[' + b",".join(bodies) + b"]}")
+            ids = self._ids(sendable)
+            tail = b'],"ids":' + encode(ids) + b"}" if ids else b"]}"
+            self._send(sendable, b'{"batch":[' + b",".join(bodies) + tail)
+
+    def _ids(self, entries: list[Entry]) -> list[str]:
+        """The events' stable ids, sent in a batch body: with a spool only."""
+        return [entry.id for entry in entries] if self._spool is not None else []
 
     def _send(self, entries: list[Entry], body: bytes) -> None:
         """POST until success, a permanent failure, the last attempt or shutdown."""
         config = self._config
-        # One key for every retry of this request, so the server can de-duplicate.
-        headers = {**config.headers, "Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())}
+        # One key for every retry of this request, so the server can de-duplicate; a single
+        # event with a spool is keyed by its own id, the same after a restart too.
+        key = entries[0].id if len(entries) == 1 and entries[0].id else str(uuid.uuid4())
+        headers = {**config.headers, "Content-Type": "application/json", "Idempotency-Key": key}
         try:
             request = self._transport.prepare(body, headers)  # once for every attempt
         except Exception as exc:  # e.g. a session header requests refuses: no attempt can succeed
@@ -525,6 +584,10 @@ class ActivityClient:
         """
         was_open = self._queue.accepting
         self._queue = EventQueue(self._config.max_queue_size)
+        # The parent's spool stays the parent's (SQLite forbids using its connection here, and
+        # its writer thread is not inherited): the child delivers from memory only.
+        self._spool = None
+        self._spool_writer = None
         self._shutdown = threading.Event()
         self._closed = threading.Event()
         self._handlers = self._handlers.copy()

@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 from .callbacks import ErrorCallback
 
-_COUNTS: Final = ("max_queue_size", "max_attempts", "workers", "batch_size")
+_COUNTS: Final = ("max_queue_size", "max_attempts", "workers", "batch_size", "spool_group_size", "spool_max_events")
 _DELAYS: Final = ("initial_delay", "max_delay")
-_TIMEOUTS: Final = ("request_timeout", "error_callback_timeout", "shutdown_timeout")
+_TIMEOUTS: Final = ("request_timeout", "error_callback_timeout", "shutdown_timeout", "spool_commit_interval")
 #: The longest delay or timeout accepted, in seconds (a day). Longer ones are mistakes, and the
 #: largest (``sys.maxsize``) overflow the waits of ``threading`` and ``socket`` at their first use.
 MAX_SECONDS: Final = 86_400.0
@@ -50,6 +50,10 @@ class ClientConfig:
     workers: int = 1
     batch_size: int = 100
     shutdown_timeout: float = 2.0
+    spool_path: str | None = None  # a SQLite file: durable delivery (see spool.py)
+    spool_commit_interval: float = 0.05
+    spool_group_size: int = 1_000
+    spool_max_events: int = 100_000
 
     def __post_init__(self) -> None:
         try:
@@ -85,5 +89,7 @@ class ClientConfig:
                 raise ValueError(f"headers: invalid value for header {name!r}")  # not echoed
         if self.error_callback is not None and not callable(self.error_callback):
             raise _invalid("error_callback", "callable or None", self.error_callback)
+        if self.spool_path is not None and (not isinstance(self.spool_path, str) or not self.spool_path):
+            raise _invalid("spool_path", "a non-empty path or None", self.spool_path)
         if not isinstance(self.include_event_data, bool):
             raise _invalid("include_event_data", "a bool", self.include_event_data)

@@ -8,10 +8,10 @@ of its own: ``put_nowait`` is all it does.
 """
 
 import queue
-from collections import Counter
+from collections import Counter, deque
 from typing import Any
 
-from .reports import DROPPED, EVENT_NAMES, TERMINAL_OUTCOMES, DeliveryStats
+from .reports import DROPPED, EVENT_NAMES, REPLAYED, SPOOL_EVENT_NAMES, TERMINAL_OUTCOMES, DeliveryStats
 
 
 class ClientClosedError(RuntimeError):
@@ -29,17 +29,29 @@ class QueueFullError(queue.Full):
         self.max_size = max_size
 
 
+class SpoolFullError(QueueFullError):
+    """The spool holds ``max_size`` events without an outcome: the event was not published."""
+
+    def __init__(self, max_size: int, path: str) -> None:
+        queue.Full.__init__(
+            self, f"the activity spool {path} is full ({max_size} events not yet delivered); the event was not published"
+        )
+        self.max_size = max_size
+
+
 class Entry:
     """One published event; compared by identity, since one dict may be published twice.
 
     A plain slotted class, not a frozen dataclass: publish() makes one per event, and a frozen
-    dataclass's ``__init__`` costs three times as much.
+    dataclass's ``__init__`` costs three times as much. ``id`` is the event's stable id with a
+    spool (sent with it, so a collector can de-duplicate), "" without one.
     """
 
-    __slots__ = ("event",)
+    __slots__ = ("event", "id")
 
-    def __init__(self, event: dict[str, Any]) -> None:
+    def __init__(self, event: dict[str, Any], event_id: str = "") -> None:
         self.event = event
+        self.id = event_id
 
 
 class EventQueue(queue.Queue[Entry]):
@@ -56,12 +68,31 @@ class EventQueue(queue.Queue[Entry]):
         self._held: dict[Entry, int] = {}  # taken by a worker, no outcome yet -> failed attempts
         self._counts: Counter[str] = Counter()
         self._refused = 0  # puts refused because the queue was full (never published)
+        # With a spool: what its writer is to commit (entries, and ids of settled entries), and
+        # how many events without an outcome it may hold.
+        self.spool_ops: deque[Entry | str] | None = None
+        self.spool_limit = 0
+        self.spool_path = ""
 
     def _put(self, item: Entry) -> None:
         if not self.accepting:  # close() won the race against this publish()
             raise ClientClosedError()
+        ops = self.spool_ops
+        if ops is not None:  # under the lock that workers take: the entry is in ops before them
+            if self.unfinished_tasks >= self.spool_limit:
+                raise SpoolFullError(self.spool_limit, self.spool_path)
+            ops.append(item)
         super()._put(item)
         self._accepted += 1
+
+    def replay(self, entries: list[Entry]) -> None:
+        """Queue what the spool held from an earlier run, before any new event (beyond maxsize)."""
+        with self.mutex:
+            for entry in entries:
+                super()._put(entry)
+            self._accepted += len(entries)
+            self.unfinished_tasks += len(entries)
+            self._counts[REPLAYED] += len(entries)
 
     def put_nowait(self, item: Entry) -> None:
         """``Queue.put(item, block=False)``, the hot path of publish(), without its generality.
@@ -136,11 +167,14 @@ class EventQueue(queue.Queue[Entry]):
         """
         with self.mutex:
             held = [entry for entry in entries if entry in self._held]
+            settled = outcome in TERMINAL_OUTCOMES
             for entry in held:
-                if outcome in TERMINAL_OUTCOMES:
+                if settled:
                     del self._held[entry]
                 else:
                     self._held[entry] = attempt
+            if settled and self.spool_ops is not None:  # after the entry itself: see _put
+                self.spool_ops.extend(entry.id for entry in held)
             self._counts[outcome] += len(held)
         return held
 
@@ -164,6 +198,11 @@ class EventQueue(queue.Queue[Entry]):
             self._counts[DROPPED] += len(claimed)
         return claimed
 
+    def count(self, name: str, events: int) -> None:
+        """Add ``events`` to the counter ``name`` (the spool writer's persisted, persist_failed)."""
+        with self.mutex:
+            self._counts[name] += events
+
     def count_refused(self) -> None:
         """Count one event that publish() refused with QueueFullError."""
         with self.mutex:
@@ -171,5 +210,6 @@ class EventQueue(queue.Queue[Entry]):
 
     def stats(self) -> DeliveryStats:
         with self.mutex:
-            counts = {name: self._counts[name] for name in EVENT_NAMES}
-            return DeliveryStats(published=self._accepted, refused=self._refused, **counts)
+            counts = {name: self._counts[name] for name in EVENT_NAMES + SPOOL_EVENT_NAMES}
+            published = self._accepted - counts[REPLAYED]
+            return DeliveryStats(published=published, refused=self._refused, **counts)

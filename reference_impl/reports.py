@@ -24,9 +24,14 @@ RATE_LIMITED: Final = "rate_limited"
 ERROR: Final = "error"
 FINAL_ERROR: Final = "final_error"
 DROPPED: Final = "dropped"
+PERSISTED: Final = "persisted"
+PERSIST_FAILED: Final = "persist_failed"
+REPLAYED: Final = "replayed"
 
 #: Every event name ``on()`` accepts, in the order a delivery can meet them.
 EVENT_NAMES: Final = (SUCCESS_SENT, RETRY, RATE_LIMITED, ERROR, FINAL_ERROR, DROPPED)
+#: The spool's reports (only with ``spool_path``): not outcomes, an event also gets one of those.
+SPOOL_EVENT_NAMES: Final = (PERSISTED, PERSIST_FAILED, REPLAYED)
 #: The outcomes that end an event's life; each published event gets exactly one of them.
 TERMINAL_OUTCOMES: Final = frozenset({SUCCESS_SENT, ERROR, FINAL_ERROR, DROPPED})
 
@@ -66,6 +71,11 @@ class DeliveryStats:
     Once ``close()`` has returned: ``published == success_sent + error + final_error + dropped``.
     ``refused`` counts the events publish() refused with QueueFullError (a full queue): they were
     never published, so no outcome is reported for them.
+
+    With a spool: ``persisted`` counts events committed to it, ``persist_failed`` events whose
+    commit failed (disk full...: they are still delivered from memory), ``replayed`` events an
+    earlier run left in it, which this client delivers; then ``published + replayed ==
+    success_sent + error + final_error + dropped`` once ``close()`` has returned.
     """
 
     published: int = 0
@@ -76,3 +86,6 @@ class DeliveryStats:
     final_error: int = 0
     dropped: int = 0
     refused: int = 0
+    persisted: int = 0
+    persist_failed: int = 0
+    replayed: int = 0

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from publisher_check.cli.entry import main
-from publisher_check.skill.plan import Answers, Example, PlanError, make_plan, volume_class
+from publisher_check.skill.plan import SPOOL_PATH, Answers, Example, PlanError, make_plan, volume_class
 
 ORDER = {"type": "order.placed", "order_id": "o-1", "amount": 42.5, "currency": "EUR"}
 REFUND = {"type": "order.refunded", "order_id": "o-2", "amount": 10, "reason": None}
@@ -245,3 +245,9 @@ def test_the_documented_guaranteed_volume_limit_is_exact() -> None:
     assert make_plan(Answers(volume=16_666, reliability="guaranteed")).defaults["max_queue_size"] == 1_000_000
     with pytest.raises(PlanError, match=r"at most 16,666 events/s each"):
         make_plan(Answers(volume=16_667, reliability="guaranteed"))
+
+
+@pytest.mark.parametrize(("reliability", "spool"), [("best-effort", None), ("guaranteed", SPOOL_PATH), ("exactly-once", SPOOL_PATH)])
+def test_durable_reliabilities_switch_the_spool_on(reliability: str, spool: str | None) -> None:
+    defaults = make_plan(Answers(volume=50, reliability=reliability)).defaults
+    assert defaults.get("spool_path") == spool

@@ -14,6 +14,8 @@ How each value is derived (the skill documents the same rules):
   and exactly-once ride out minutes of collector outage).
 - max_queue_size: the events produced while the collector is down for the outage the
   reliability answer must survive (10 s best-effort, 60 s otherwise), at least 1,000.
+- spool_path: guaranteed and exactly-once switch the durable spool on (``SPOOL_PATH``, a SQLite
+  file), so a crash or a kill loses no committed event; best-effort keeps the in-memory queue.
 
 Answers that cannot hold together raise ``PlanError`` naming the option (see ``check``).
 """
@@ -41,6 +43,8 @@ MAX_WORKERS: Final = 8
 MIN_QUEUE: Final = 1_000
 MAX_QUEUE: Final = 1_000_000  # events held in memory by one client
 SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
+#: The planned spool file for guaranteed and exactly-once, relative to the working directory.
+SPOOL_PATH: Final = "activity-spool.db"
 
 
 class PlanError(ValueError):
@@ -101,7 +105,7 @@ POLICIES: Final[Mapping[str, RetryPolicy]] = {
         _GUARANTEED,
         why=(
             "exactly-once: delivered at least once with the guaranteed policy; the collector "
-            "de-duplicates on the Idempotency-Key, which stays the same across retries"
+            "de-duplicates on each event's id, which stays the same across retries and restarts"
         ),
     ),
 }
@@ -377,6 +381,20 @@ def _retry_parameters(policy: RetryPolicy) -> list[Decision]:
     ]
 
 
+def _spool(answers: Answers) -> list[Decision]:
+    if answers.reliability == "best-effort":
+        return []
+    return [
+        Decision(
+            "spool_path",
+            SPOOL_PATH,
+            f"{answers.reliability} must survive a crash, a kill -9 or a deploy: published events are "
+            "group-committed to this SQLite file and replayed by the next client, so an event is durable "
+            "once its commit happened (on('persisted')); give each process its own file, on a persistent volume",
+        )
+    ]
+
+
 def _design(answers: Answers, schema: dict[str, Any]) -> list[Decision]:
     clients = {
         "single": ("one ActivityClient", "one destination: one client, one queue, one HTTP session"),
@@ -454,9 +472,15 @@ def _collector(answers: Answers, batch_size: int) -> list[str]:
     if batch_size > 1:
         needs.append('accepts {"batch": [event, ...]} bodies (batch_size > 1)')
     if answers.reliability == "exactly-once":
-        needs.append("de-duplicates requests by their Idempotency-Key header (the same across retries)")
+        needs.append(
+            "de-duplicates by event id: the Idempotency-Key header of a single-event request, the "
+            '"ids" list of a batch body (one per event, the same across retries and restarts)'
+        )
     elif answers.reliability == "guaranteed":
-        needs.append("tolerates duplicates, or de-duplicates by Idempotency-Key: delivery is at-least-once")
+        needs.append(
+            'tolerates duplicates, or de-duplicates by event id (Idempotency-Key, or a batch\'s "ids"): '
+            "delivery is at-least-once, and a restart replays what was not confirmed"
+        )
     return needs
 
 
@@ -488,6 +512,7 @@ def make_plan(answers: Answers) -> Plan:
         *_retry_parameters(policy),
         Decision("error_callback_timeout", 5.0, "a hung alert hook is abandoned after 5 s and never stalls delivery"),
         Decision("include_event_data", False, "events can hold personal data: error contexts carry no payload"),
+        *_spool(answers),
     )
     return Plan(
         answers=answers,

@@ -78,13 +78,15 @@ class _RenamePackage(cst.CSTTransformer):
 
 
 def _literal(value: object) -> cst.BaseExpression:
-    """A Python literal for a planned value: ``12_000``, ``0.5``, ``True``."""
+    """A Python literal for a planned value: ``12_000``, ``0.5``, ``True``, ``"events.db"``."""
     if isinstance(value, bool):
         return cst.Name(str(value))
     if isinstance(value, int):
         return cst.Integer(f"{value:_}" if value >= 10_000 else str(value))
     if isinstance(value, float):
         return cst.Float(repr(value))
+    if isinstance(value, str):
+        return cst.SimpleString(json.dumps(value))
     raise TypeError(f"no literal for {value!r}")
 
 

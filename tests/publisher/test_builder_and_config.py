@@ -25,6 +25,7 @@ SETTERS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("include_event_data", (True,), {}),
     ("shutdown_timeout", (1.0,), {}),
     ("session", (requests.Session(),), {}),
+    ("spool", ("events.db",), {"commit_interval": 0.1, "group_size": 10, "max_events": 100}),
     ("on", ("dropped", print), {}),
 ]
 
