@@ -114,9 +114,9 @@ def _explain(rule_id: str) -> str:
 @click.option(
     "--output",
     "output_file",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path, dir_okay=False, readable=False),
     default=None,
-    help="Write the report to this file (atomically) instead of stdout.",
+    help="Write the report to this file instead of stdout (a regular file is replaced atomically).",
 )
 @click.option(
     "--fail-on",
@@ -136,7 +136,7 @@ def _explain(rule_id: str) -> str:
 @click.option("--session-id", default=None, help="Session id for the metrics (generated when absent).")
 @click.option(
     "--metrics-file",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path, dir_okay=False, readable=False),
     default=None,
     help="Also write the metrics object to this file.",
 )
@@ -184,7 +184,7 @@ def _explain(rule_id: str) -> str:
 )
 @click.option(
     "--write-baseline",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path, dir_okay=False, readable=False),
     default=None,
     help="Record the violations found in this file (a baseline) and exit 0 without a report.",
 )
