@@ -255,6 +255,7 @@ def main(
         _show_model(paths, output_format, config_file, exclude, no_cache, cache_dir)
         return
     headers = headers_from(metrics_headers)
+    _refuse_mode_conflict(mode, fix, diff)
     _refuse_conflicts(diff, output_format, bool(headers), metrics_url or metrics_mcp_url, baseline_file, write_baseline)
     mcp_target = metrics_mcp_target(metrics_mcp_command, metrics_mcp_url, metrics_mcp_tool)
     options = Options(
@@ -313,6 +314,14 @@ def _show_model(
     except (ConfigError, PathError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(render_model_json(described) if output_format == "json" else render_model_text(described), nl=False)
+
+
+def _refuse_mode_conflict(mode: str, fix: bool, diff: bool) -> None:
+    """``--mode informative`` typed together with ``--fix`` or ``--diff`` (both mean executive)."""
+    typed = click.get_current_context().get_parameter_source("mode") is ParameterSource.COMMANDLINE
+    if typed and mode == "informative" and (fix or diff):
+        flag = "--fix" if fix else "--diff"
+        raise click.UsageError(f"--mode informative and {flag} conflict: {flag} runs executive mode")
 
 
 def _refuse_conflicts(

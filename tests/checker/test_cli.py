@@ -187,3 +187,29 @@ def test_console_script_runs_on_the_sample() -> None:
     jsonschema.validate(report, report_schema())
     assert all(v["file"].startswith("fixtures/sample/") for v in report["violations"])
     assert len(report["violations"]) >= 6
+
+
+def run_console_script(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "publisher_check.cli.entry", *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--bogus"], "No such option '--bogus'"),
+        (["--format", "xml"], "'--format'"),
+        (["--mode", "informative", "--fix"], "--mode informative and --fix conflict"),
+        (["--mode", "informative", "--diff"], "--mode informative and --diff conflict"),
+    ],
+)
+def test_usage_errors_of_the_main_command_are_one_line_exit_2(project: Path, args: list[str], says: str) -> None:
+    done = run_console_script(project, *args)
+    assert done.returncode == 2 and done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert line.startswith("publisher-check: error: ") and says in line
+
+
+def test_mode_executive_with_fix_is_no_conflict(project: Path) -> None:
+    code, _out, err = invoke(project, "--mode", "executive", "--fix", "--diff")
+    assert code in (0, 1) and "conflict" not in err
