@@ -8,6 +8,7 @@ executive mode the verdict is on what remains after fixing. ``--diff`` follows
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -56,6 +57,14 @@ def _list_rules() -> str:
     return "\n".join(rows) + "\n"
 
 
+# The rules' examples carry the test suite's expectations (``# expect: PUB005``); users need not see them.
+_MARKER = re.compile(r"[ \t]*#\s*expect:\s*PUB\d{3}(?:\s*,\s*PUB\d{3})*[ \t]*$", re.MULTILINE)
+
+
+def _without_markers(source: str) -> str:
+    return _MARKER.sub("", source)
+
+
 def _explain(rule_id: str) -> str:
     rule = RULES_BY_ID.get(rule_id.upper())
     if rule is None:
@@ -75,7 +84,7 @@ def _explain(rule_id: str) -> str:
         parts.extend(["", f"{title}:", ""])
         for name, source in files.items():
             parts.append(f"# {name}")
-            parts.extend("    " + line if line else "" for line in source.splitlines())
+            parts.extend("    " + line if line else "" for line in _without_markers(source).splitlines())
     return "\n".join(parts) + "\n"
 
 
@@ -108,7 +117,7 @@ def _explain(rule_id: str) -> str:
     type=click.Choice(["text", "json", "sarif", "github"]),
     default="text",
     show_default=True,
-    help="text: path:line:col lines and a summary; json: SPEC section 3; sarif: SARIF 2.1.0 for code "
+    help="text: path:line:col lines and a summary; json: status, violations and metrics (the report schema); sarif: SARIF 2.1.0 for code "
     "scanning; github: one GitHub Actions annotation per violation.",
 )
 @click.option(

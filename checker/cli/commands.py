@@ -117,7 +117,7 @@ def plan_command(
     example_files: tuple[Path, ...],
     output_format: str,
 ) -> None:
-    """Print the publisher plan for the Phase 1 answers: every parameter with the reason for its value.
+    """Print the publisher plan for your answers (volume, reliability, destinations, framework): every parameter with the reason for its value.
 
     Contradictory answers exit 2: --sla and --reliability that differ; guaranteed or
     exactly-once at a volume whose 60 s outage buffer exceeds one in-memory queue (16,666

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -213,3 +214,27 @@ def test_usage_errors_of_the_main_command_are_one_line_exit_2(project: Path, arg
 def test_mode_executive_with_fix_is_no_conflict(project: Path) -> None:
     code, _out, err = invoke(project, "--mode", "executive", "--fix", "--diff")
     assert code in (0, 1) and "conflict" not in err
+
+
+def test_what_users_read_carries_no_test_markers() -> None:
+    sample = FIXTURES / "sample"
+    assert not [p for p in sample.rglob("*.py") if "# expect:" in p.read_text(encoding="utf-8")]
+    for rule in ("PUB001", "PUB005", "PUB016"):
+        code, out, _ = invoke("--explain", rule)
+        assert code == 0 and "Failing example" in out and "expect:" not in out
+
+
+def test_undecodable_files_say_so_and_counts_are_plural_right(tmp_path: Path) -> None:
+    (tmp_path / "client.py").write_text(PUBLISHER, encoding="utf-8")
+    (tmp_path / "blob.py").write_bytes(b"\x7fELF\x02\x01\x00\x00")
+    (tmp_path / "helper.py").write_text("def helper() -> int:\n    return 1\n", encoding="utf-8")
+    code, out, _ = invoke(tmp_path, "--no-cache")
+    [error] = [line for line in out.splitlines() if "blob.py" in line]
+    assert "not UTF-8 text" in error and "None" not in error
+    [found] = [line for line in out.splitlines() if line.startswith("Found")]
+    assert found.endswith("in 1 file (3 files checked); 1 file could not be checked.")
+    clean = tmp_path / "clean"
+    shutil.copytree(REPO / "reference_impl", clean / "activity_publisher")
+    code, out, _ = invoke(clean, "--fix", "--no-cache")
+    assert code == 0 and "Nothing to fix." in out and "0 of 0" not in out
+    assert "Found 0 violations (" in out and "in 0 files" not in out
