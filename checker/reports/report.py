@@ -30,7 +30,10 @@ def display_path(path: Path) -> str:
         return path.as_posix()
 
 
-def violation_dict(violation: Violation) -> dict[str, Any]:
+def violation_dict(violation: Violation, unsafe_fixes: bool = False) -> dict[str, Any]:
+    """``fix`` says which fix exists (``"safe"``, ``"unsafe"``: needs ``--unsafe-fixes``, or None);
+    ``fixable`` whether ``--fix`` with this run's ``--unsafe-fixes`` would apply it."""
+    fix = RULES_BY_ID[violation.rule].fix_safety if violation.fixable else None
     return {
         "file": display_path(violation.path),
         "line": violation.line,
@@ -39,7 +42,8 @@ def violation_dict(violation: Violation) -> dict[str, Any]:
         "check": violation.check,
         "violation": violation.message,
         "severity": violation.severity.label,
-        "fixable": violation.fixable,
+        "fixable": fix == "safe" or (fix == "unsafe" and unsafe_fixes),
+        "fix": fix,
     }
 
 
@@ -105,7 +109,7 @@ def to_json(run: Run) -> dict[str, Any]:
     result, metrics = run.result, run.metrics
     report: dict[str, Any] = {
         "status": "failed" if run.failed else "success",
-        "violations": [violation_dict(v) for v in result.violations],
+        "violations": [violation_dict(v, run.unsafe_fixes) for v in result.violations],
         "metrics": metrics.to_dict(),
         "publisherFound": result.publisher_found,
         "clients": list(result.clients),

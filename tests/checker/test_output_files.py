@@ -100,3 +100,16 @@ def test_fix_refuses_a_read_only_file_and_reports_it(tmp_path: Path) -> None:
     assert [line for line in text.splitlines() if "read-only" in line] == [
         line for line in text.splitlines() if "client.py: error" in line
     ]
+
+
+def test_json_says_which_fix_and_unsafe_ones_are_not_fixable_after_fix(tmp_path: Path) -> None:
+    project = tmp_path / "sample"
+    shutil.copytree(FIXTURES / "sample", project)
+    before = json.loads(CliRunner().invoke(main, [str(project), "--format", "json", "--no-cache"]).stdout)
+    fixes = {v["rule"]: (v["fix"], v["fixable"]) for v in before["violations"]}
+    assert fixes["PUB004"] == ("safe", True) and fixes["PUB016"] == ("unsafe", False) and fixes["PUB008"] == (None, False)
+    after = json.loads(CliRunner().invoke(main, [str(project), "--fix", "--format", "json", "--no-cache"]).stdout)
+    [pub016] = [v for v in after["violations"] if v["rule"] == "PUB016"]
+    assert pub016["fix"] == "unsafe" and pub016["fixable"] is False
+    unsafe = json.loads(CliRunner().invoke(main, [str(project), "--unsafe-fixes", "--format", "json"]).stdout)
+    assert [v["fixable"] for v in unsafe["violations"] if v["rule"] == "PUB016"] == [True]
