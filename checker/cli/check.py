@@ -218,6 +218,15 @@ def _explain(rule_id: str) -> str:
     "their lines) instead of a report; --format json for data.",
 )
 @click.option("--statistics", is_flag=True, help="Print the number of violations per rule instead of each violation.")
+@click.option(
+    "--color",
+    "color_choice",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text report: auto = on a terminal, unless NO_COLOR is set, or when FORCE_COLOR is.",
+)
+@click.version_option(package_name="publisher-check", prog_name="publisher-check", message="%(prog)s %(version)s")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", "explain_rule", metavar="RULE", default=None, help="Explain a rule and exit.")
 def main(
@@ -248,6 +257,7 @@ def main(
     exit_zero: bool,
     show_model: bool,
     statistics: bool,
+    color_choice: str,
     list_rules: bool,
     explain_rule: str | None,
 ) -> None:
@@ -290,7 +300,8 @@ def main(
     if write_baseline is not None:
         save_baseline(outcome.result, write_baseline)
         return
-    color = output_format == "text" and output_file is None and color_enabled(sys.stderr if diff else sys.stdout)
+    shown_on = sys.stderr if diff else sys.stdout
+    color = output_format == "text" and output_file is None and color_enabled(shown_on, choice=color_choice)
     if statistics and output_format == "text":
         emit(render_statistics(outcome), output_file, err=diff, color=False)
     else:

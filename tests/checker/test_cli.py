@@ -238,3 +238,18 @@ def test_undecodable_files_say_so_and_counts_are_plural_right(tmp_path: Path) ->
     code, out, _ = invoke(clean, "--fix", "--no-cache")
     assert code == 0 and "Nothing to fix." in out and "0 of 0" not in out
     assert "Found 0 violations (" in out and "in 0 files" not in out
+
+
+def test_version_and_color_options(project: Path) -> None:
+    done = run_console_script("--version")
+    assert done.returncode == 0 and done.stdout.startswith("publisher-check ") and done.stdout.count("\n") == 1
+    forced = subprocess.run(
+        [sys.executable, "-m", "publisher_check.cli.entry", str(project)],
+        capture_output=True,
+        text=True,
+        env={**{k: v for k, v in os.environ.items() if k != "NO_COLOR"}, "FORCE_COLOR": "1"},
+    )
+    assert "\x1b[" in forced.stdout
+    _code, always, _err = invoke(project, "--color", "always")
+    _code, never, _err = invoke(project, "--color", "never")
+    assert "\x1b[" in always and "\x1b[" not in never
