@@ -44,7 +44,9 @@ def save_baseline(result: RunResult, path: Path) -> None:
     message += f" in {plural(files_in(result.violations), 'file')}"
     if result.errors:
         unchecked = len(result.errors)
-        message += f"; {plural(unchecked, 'file')} could not be checked and {'is' if unchecked == 1 else 'are'} not in it"
+        message += (
+            f"; {plural(unchecked, 'file')} could not be checked and {'is' if unchecked == 1 else 'are'} not in it"
+        )
     click.echo(message, err=True)
 
 
