@@ -253,3 +253,17 @@ def test_version_and_color_options(project: Path) -> None:
     _code, always, _err = invoke(project, "--color", "always")
     _code, never, _err = invoke(project, "--color", "never")
     assert "\x1b[" in always and "\x1b[" not in never
+
+
+def test_each_path_uses_its_own_nearest_configuration_or_the_run_is_refused(tmp_path: Path) -> None:
+    configured, plain = tmp_path / "pa", tmp_path / "pb"
+    shutil.copytree(FIXTURES / "configured", configured)
+    shutil.copytree(FIXTURES / "sample", plain)
+    (plain / "pyproject.toml").write_text('[project]\nname = "pb"\n', encoding="utf-8")  # no table: skipped
+    for first, second in ((configured, plain), (plain, configured)):
+        done = run_console_script(first, second)
+        assert done.returncode == 2 and done.stdout == ""
+        [line] = done.stderr.splitlines()
+        assert "configured differently" in line and str(configured / "pyproject.toml") in line
+    alone = run_console_script(configured / "warehouse_events", configured, "--format", "json")
+    assert alone.returncode == 0, alone.stderr
