@@ -18,7 +18,7 @@ from pathlib import Path
 from .analysis.cache import FactsCache
 from .analysis.files import collect_files
 from .analysis.suppressions import find_unused
-from .config import Config, check_rule_ids, find_pyproject, load_config, with_overrides
+from .config import Config, ConfigError, check_rule_ids, find_pyproject, load_config, with_overrides
 from .engine import model, run, selected_rules
 from .fixes.loop import MAX_ROUNDS, execute, fixability, proposed_fixes
 from .ftypes import FixReport, Metrics, Mode, Notes, Progress, Run, RunResult, Severity, UnusedSuppression, failed
@@ -49,6 +49,23 @@ class Options:
     max_rounds: int = MAX_ROUNDS
 
 
+def _one_pyproject(targets: Sequence[Path]) -> Path | None:
+    """The configuration file of every target; targets configured by different files (or one
+    by a file and one by none) are refused rather than judged by the first one's."""
+    found = {target: find_pyproject(target) for target in targets}
+    chosen = found[targets[0]]
+    for target, pyproject in found.items():
+        if pyproject != chosen:
+            described = {
+                p: str(c) if c else "no [tool.publisher-check]" for p, c in ((targets[0], chosen), (target, pyproject))
+            }
+            raise ConfigError(
+                f"{targets[0]} ({described[targets[0]]}) and {target} ({described[target]}) are configured "
+                "differently: check them in separate runs, or choose one file with --config"
+            )
+    return chosen
+
+
 def resolve_config(targets: Sequence[Path], options: Options) -> Config:
     """The configuration file's table (or ``options.config``) with the options' overrides.
 
@@ -56,7 +73,7 @@ def resolve_config(targets: Sequence[Path], options: Options) -> Config:
     import the rules (which read it)."""
     config = options.config
     if config is None:
-        pyproject = options.config_file if options.config_file is not None else find_pyproject(targets[0])
+        pyproject = options.config_file if options.config_file is not None else _one_pyproject(targets)
         config = load_config(pyproject)
     for key in ("select", "ignore"):
         check_rule_ids(key, getattr(config, key), RULES_BY_ID)

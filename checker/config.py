@@ -132,14 +132,26 @@ def check_rule_ids(key: str, ids: Iterable[str], known: Collection[str]) -> None
             raise ConfigError(f"{key}: unknown rule id {rule_id!r}")
 
 
+def _configures(pyproject: Path) -> bool:
+    """Whether ``pyproject`` has a ``[tool.publisher-check]`` table (one it cannot read counts:
+    ``load_config`` then says what is wrong with it)."""
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return True
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "publisher-check" in tool
+
+
 def find_pyproject(start: Path) -> Path | None:
-    """The nearest pyproject.toml at or above ``start``."""
+    """The nearest pyproject.toml at or above ``start`` with a ``[tool.publisher-check]`` table
+    (as ruff skips a pyproject.toml without ``[tool.ruff]``)."""
     here = start.resolve()
     if here.is_file():
         here = here.parent
     for folder in (here, *here.parents):
         candidate = folder / "pyproject.toml"
-        if candidate.is_file():
+        if candidate.is_file() and _configures(candidate):
             return candidate
     return None
 

@@ -184,6 +184,7 @@ def test_existing_files_are_not_overwritten_without_force(
     )
     assert code == 2 and out == ""
     count = len(render("orders_publisher", make_plan(Answers(200, "guaranteed", examples=(Example("x", ORDER),)))))
+    count -= 1  # an existing pyproject.toml is the project's own: kept, never a reason to refuse
     assert err.startswith(f"publisher-check scaffold: error: DEST: would overwrite {count} existing file(s) (")
     assert err.rstrip().endswith("pass --force to replace them") and err.count("\n") == 1
     assert client.read_text(encoding="utf-8") == "# my edits\n"
@@ -299,3 +300,29 @@ def test_scaffold_works_from_an_installed_non_editable_copy(tmp_path: Path) -> N
     assert (project / "events" / "schemas" / "activity_envelope.json").is_file()
     tests = pytest_in(project)
     assert tests.returncode == 0, tests.stdout + tests.stderr
+
+
+@pytest.mark.timeout(240)
+def test_the_scaffold_declares_what_it_needs_and_passes_in_a_fresh_venv(scaffold: Scaffold, tmp_path: Path) -> None:
+    """Its own ``pip install -e '.[test]'`` in a venv without this project's packages, then its tests."""
+    project = scaffold("orders_publisher", "--framework", "flask")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", ".[test]"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert install.returncode == 0, install.stderr[-2000:]
+    tested = subprocess.run(
+        [str(python), "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )
+    assert "passed" in tested.stdout, tested.stdout[-2000:]

@@ -42,6 +42,19 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
+NOT_TEXT = "not UTF-8 text (a binary file, or another encoding without a coding line)"
+
+
+def describe_syntax_error(exc: SyntaxError) -> str:
+    """Where the file went wrong; a file that is no text at all (NUL bytes, bytes its encoding
+    cannot decode) says so instead of naming a line it has none of."""
+    if "null bytes" in exc.msg or "unicode error" in exc.msg or "codec can't decode" in exc.msg:
+        return NOT_TEXT
+    if exc.lineno is None:
+        return f"syntax error: {exc.msg}"
+    return f"syntax error at line {exc.lineno}, column {exc.offset}: {exc.msg}"
+
+
 def compile_source(path: Path, source: bytes) -> None:
     """The one compile check (VERIFY's and the fix loop's); raises SyntaxError or ValueError.
 
@@ -63,7 +76,9 @@ def parse_one(path: Path, module_name: str, source: bytes, syntax_only: bool) ->
         compile_source(path, source)  # after libcst, whose crashes and hangs the pool reports as such
         return facts
     except SyntaxError as exc:
-        return f"syntax error at line {exc.lineno}, column {exc.offset}: {exc.msg}"
+        return describe_syntax_error(exc)
+    except UnicodeDecodeError:
+        return NOT_TEXT
     except (Exception, RecursionError) as exc:  # any failure on a strange file is that file's error
         return describe_error(exc)
 

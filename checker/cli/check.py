@@ -8,6 +8,7 @@ executive mode the verdict is on what remains after fixing. ``--diff`` follows
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -56,6 +57,14 @@ def _list_rules() -> str:
     return "\n".join(rows) + "\n"
 
 
+# The rules' examples carry the test suite's expectations (``# expect: PUB005``); users need not see them.
+_MARKER = re.compile(r"[ \t]*#\s*expect:\s*PUB\d{3}(?:\s*,\s*PUB\d{3})*[ \t]*$", re.MULTILINE)
+
+
+def _without_markers(source: str) -> str:
+    return _MARKER.sub("", source)
+
+
 def _explain(rule_id: str) -> str:
     rule = RULES_BY_ID.get(rule_id.upper())
     if rule is None:
@@ -75,7 +84,7 @@ def _explain(rule_id: str) -> str:
         parts.extend(["", f"{title}:", ""])
         for name, source in files.items():
             parts.append(f"# {name}")
-            parts.extend("    " + line if line else "" for line in source.splitlines())
+            parts.extend("    " + line if line else "" for line in _without_markers(source).splitlines())
     return "\n".join(parts) + "\n"
 
 
@@ -108,15 +117,15 @@ def _explain(rule_id: str) -> str:
     type=click.Choice(["text", "json", "sarif", "github"]),
     default="text",
     show_default=True,
-    help="text: path:line:col lines and a summary; json: SPEC section 3; sarif: SARIF 2.1.0 for code "
+    help="text: path:line:col lines and a summary; json: status, violations and metrics (the report schema); sarif: SARIF 2.1.0 for code "
     "scanning; github: one GitHub Actions annotation per violation.",
 )
 @click.option(
     "--output",
     "output_file",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path, dir_okay=False, readable=False),
     default=None,
-    help="Write the report to this file (atomically) instead of stdout.",
+    help="Write the report to this file instead of stdout (a regular file is replaced atomically).",
 )
 @click.option(
     "--fail-on",
@@ -136,7 +145,7 @@ def _explain(rule_id: str) -> str:
 @click.option("--session-id", default=None, help="Session id for the metrics (generated when absent).")
 @click.option(
     "--metrics-file",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path, dir_okay=False, readable=False),
     default=None,
     help="Also write the metrics object to this file.",
 )
@@ -184,7 +193,7 @@ def _explain(rule_id: str) -> str:
 )
 @click.option(
     "--write-baseline",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path, dir_okay=False, readable=False),
     default=None,
     help="Record the violations found in this file (a baseline) and exit 0 without a report.",
 )
@@ -209,6 +218,15 @@ def _explain(rule_id: str) -> str:
     "their lines) instead of a report; --format json for data.",
 )
 @click.option("--statistics", is_flag=True, help="Print the number of violations per rule instead of each violation.")
+@click.option(
+    "--color",
+    "color_choice",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text report: auto = on a terminal, unless NO_COLOR is set, or when FORCE_COLOR is.",
+)
+@click.version_option(package_name="publisher-check", prog_name="publisher-check", message="%(prog)s %(version)s")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", "explain_rule", metavar="RULE", default=None, help="Explain a rule and exit.")
 def main(
@@ -239,6 +257,7 @@ def main(
     exit_zero: bool,
     show_model: bool,
     statistics: bool,
+    color_choice: str,
     list_rules: bool,
     explain_rule: str | None,
 ) -> None:
@@ -255,6 +274,7 @@ def main(
         _show_model(paths, output_format, config_file, exclude, no_cache, cache_dir)
         return
     headers = headers_from(metrics_headers)
+    _refuse_mode_conflict(mode, fix, diff)
     _refuse_conflicts(diff, output_format, bool(headers), metrics_url or metrics_mcp_url, baseline_file, write_baseline)
     mcp_target = metrics_mcp_target(metrics_mcp_command, metrics_mcp_url, metrics_mcp_tool)
     options = Options(
@@ -280,7 +300,8 @@ def main(
     if write_baseline is not None:
         save_baseline(outcome.result, write_baseline)
         return
-    color = output_format == "text" and output_file is None and color_enabled(sys.stderr if diff else sys.stdout)
+    shown_on = sys.stderr if diff else sys.stdout
+    color = output_format == "text" and output_file is None and color_enabled(shown_on, choice=color_choice)
     if statistics and output_format == "text":
         emit(render_statistics(outcome), output_file, err=diff, color=False)
     else:
@@ -313,6 +334,14 @@ def _show_model(
     except (ConfigError, PathError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(render_model_json(described) if output_format == "json" else render_model_text(described), nl=False)
+
+
+def _refuse_mode_conflict(mode: str, fix: bool, diff: bool) -> None:
+    """``--mode informative`` typed together with ``--fix`` or ``--diff`` (both mean executive)."""
+    typed = click.get_current_context().get_parameter_source("mode") is ParameterSource.COMMANDLINE
+    if typed and mode == "informative" and (fix or diff):
+        flag = "--fix" if fix else "--diff"
+        raise click.UsageError(f"--mode informative and {flag} conflict: {flag} runs executive mode")
 
 
 def _refuse_conflicts(

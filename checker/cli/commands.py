@@ -117,7 +117,7 @@ def plan_command(
     example_files: tuple[Path, ...],
     output_format: str,
 ) -> None:
-    """Print the publisher plan for the Phase 1 answers: every parameter with the reason for its value.
+    """Print the publisher plan for your answers (volume, reliability, destinations, framework): every parameter with the reason for its value.
 
     Contradictory answers exit 2: --sla and --reliability that differ; guaranteed or
     exactly-once at a volume whose 60 s outage buffer exceeds one in-memory queue (16,666
@@ -152,8 +152,10 @@ def scaffold_command(
     """Copy the reference publisher into DEST/NAME, built to the plan for these answers.
 
     Writes DEST/NAME (the publisher, with the plan's values as defaults and schemas/event.json
-    behind publish_event()), DEST/NAME/integrations/ for fastapi or flask, and tests in
-    DEST/tests. Existing files are never overwritten without --force.
+    behind publish_event()), DEST/NAME/integrations/ for fastapi or flask, tests in
+    DEST/tests and DEST/pyproject.toml with the dependencies of both (pip install -e '.[test]';
+    an existing pyproject.toml is kept: add requests and jsonschema to it yourself). Existing
+    files are never overwritten without --force.
     """
     try:
         plan = build_plan(volume, reliability, sla, destinations, framework, example_files)
@@ -168,4 +170,6 @@ def scaffold_command(
     click.echo("Next:")
     click.echo(f"  publisher-check {dest}")
     here = "" if dest.resolve() == Path.cwd().resolve() else f"cd {dest} && "
+    if dest / "pyproject.toml" in written:
+        click.echo(f"  {here}pip install -e '.[test]'  # in the project's virtualenv: what it and its tests need")
     click.echo(f"  {here}python -m pytest tests -q")

@@ -23,16 +23,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     command = SUBCOMMANDS.get(args[0]) if args else None
     if command is None:
-        check.main(args=args, prog_name="publisher-check")
-        return
-    name = args[0]
+        _run(check.main, args, "publisher-check")
+    else:
+        _run(command, args[1:], f"publisher-check {args[0]}")
+
+
+def _run(command: click.Command, args: list[str], prog_name: str) -> None:
+    """Run ``command``; a usage error is one line (``prog: error: ...``) and exit 2, not click's block."""
     try:
-        status = command.main(args=args[1:], prog_name=f"publisher-check {name}", standalone_mode=False)
-    except click.ClickException as exc:  # usage errors: one line, exit 2, like the commands' own
-        click.echo(f"publisher-check {name}: error: {exc.format_message()}", err=True)
+        status = command.main(args=args, prog_name=prog_name, standalone_mode=False)
+    except click.ClickException as exc:
+        click.echo(f"{prog_name}: error: {exc.format_message()}", err=True)
         sys.exit(2)
     except click.Abort:
-        click.echo(f"publisher-check {name}: aborted", err=True)
+        click.echo(f"{prog_name}: aborted", err=True)
         sys.exit(1)
     sys.exit(status if isinstance(status, int) else 0)
 

@@ -15,6 +15,7 @@ import click
 from ..fsutil import write_atomic
 from ..ftypes import Metrics, RunResult
 from ..reports.baseline import Baseline, files_in
+from ..reports.report import plural
 
 
 def _cannot_write(what: str, path: Path, exc: OSError) -> NoReturn:
@@ -39,10 +40,13 @@ def save_baseline(result: RunResult, path: Path) -> None:
         Baseline.of(result.violations, path.parent).write(path)
     except OSError as exc:
         _cannot_write("baseline", path, exc)
-    count = len(result.violations)
-    message = f"publisher-check: wrote {path}: {count} violation{'s' if count != 1 else ''} in {files_in(result.violations)} files"
+    message = f"publisher-check: wrote {path}: {plural(len(result.violations), 'violation')}"
+    message += f" in {plural(files_in(result.violations), 'file')}"
     if result.errors:
-        message += f"; {len(result.errors)} files could not be checked and are not in it"
+        unchecked = len(result.errors)
+        message += (
+            f"; {plural(unchecked, 'file')} could not be checked and {'is' if unchecked == 1 else 'are'} not in it"
+        )
     click.echo(message, err=True)
 
 

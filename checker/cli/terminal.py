@@ -1,7 +1,9 @@
 """What the command shows only to a person at a terminal: colour and a progress line.
 
-Colour follows https://no-color.org: never when ``NO_COLOR`` is set to anything but the
-empty string, and never when the output is not a terminal (a pipe, a file, CI logs).
+Colour (``--color auto``, the default) follows https://no-color.org and https://force-color.org:
+never when ``NO_COLOR`` is set to anything but the empty string; otherwise always when
+``FORCE_COLOR`` is (CI logs that render ANSI); otherwise only on a terminal (not a pipe, a
+file or CI logs). ``--color always`` and ``--color never`` override all three.
 The progress line goes to stderr, only when stderr is a terminal and the run covers
 ``MIN_FILES`` files or more. It is redrawn in place and erased at the end, so nothing of
 it stays in the output. The command passes it to ``api.check()``, which hands it to every
@@ -29,8 +31,12 @@ def is_terminal(stream: object) -> bool:
         return False
 
 
-def color_enabled(stream: object, environ: Mapping[str, str] = os.environ) -> bool:
-    return not environ.get("NO_COLOR") and is_terminal(stream)
+def color_enabled(stream: object, environ: Mapping[str, str] = os.environ, choice: str = "auto") -> bool:
+    if choice != "auto":
+        return choice == "always"
+    if environ.get("NO_COLOR"):
+        return False
+    return bool(environ.get("FORCE_COLOR")) or is_terminal(stream)
 
 
 class TerminalProgress:

@@ -1,6 +1,6 @@
 """The checker over the Model Context Protocol: ``publisher-check mcp`` and ``--metrics-mcp-*``.
 
-The ``mcp`` SDK is an optional extra (``pip install 'publisher-check[mcp]'``). Nothing in this
+The ``mcp`` SDK is an optional extra (``pip install -e '.[mcp]'`` in a clone). Nothing in this
 package imports it at import time; ``server.py`` and ``metrics.py`` do, and they are imported
 only once ``require_sdk()`` has said the SDK is there (it imports the SDK itself, and is called
 only when ``publisher-check mcp`` or a ``--metrics-mcp-*`` option is used).
@@ -13,7 +13,7 @@ from typing import NoReturn
 
 import click
 
-INSTALL_HINT = "pip install 'publisher-check[mcp]'"
+INSTALL_HINT = "pip install 'mcp>=2,<3' (the mcp extra)"
 
 
 def _missing(what: str) -> NoReturn:

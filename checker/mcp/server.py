@@ -394,7 +394,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         "check",
         "Check the publisher(s) under the given paths against the PUB001-PUB017 checklist (informative mode: "
-        "nothing is written). Returns the SPEC section 3 report: status, violations (file, line, column, rule, "
+        "nothing is written). Returns the JSON report: status, violations (file, line, column, rule, "
         "check, violation, severity, fixable) and metrics.",
         _object(_check_options()),
         _report_output(),
@@ -492,7 +492,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ),
     ToolSpec(
         "plan",
-        "The skill's Phase 1: from the answers on volume, reliability, destinations and framework (and example "
+        "Plan a publisher: from the answers on volume, reliability, destinations and framework (and example "
         "events), every publisher setting with the reason for its value, the collector's duties, tests and an "
         "event schema.",
         _object(_ANSWERS, ["volume", "reliability"]),
@@ -504,7 +504,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ),
     ToolSpec(
         "scaffold",
-        "The skill's Phase 2: copy the reference publisher into DEST/PACKAGE built to the plan for these answers, "
+        "Scaffold a publisher: copy the reference publisher into DEST/PACKAGE built to the plan for these answers, "
         "with tests in DEST/tests. Existing files are never overwritten without force.",
         _object(
             {

@@ -12,7 +12,7 @@ and the session id comes last. The runner shows it as log text.
 from __future__ import annotations
 
 from ..ftypes import Run, Severity
-from .report import display_path, no_publisher_message
+from .report import display_path, no_publisher_message, plural
 
 LEVELS: dict[Severity, str] = {
     Severity.CRITICAL: "error",
@@ -65,8 +65,10 @@ def render_github(run: Run) -> str:
         )
     if not result.publisher_found:
         lines.append(f"publisher-check: {no_publisher_message(result)}.")
-    total = len(result.violations)
-    summary = f"publisher-check: {total} violation{'s' if total != 1 else ''} in {result.files_scanned} files"
+    summary = f"publisher-check: {plural(len(result.violations), 'violation')}"
+    if result.violations:
+        summary += f" in {plural(len({v.path for v in result.violations}), 'file')}"
+    summary += f" ({plural(result.files_scanned, 'file')} checked)"
     if notes.baselined:
         summary += f" ({notes.baselined} more in the baseline)"
     verdict = "failed" if run.failed else "passed"

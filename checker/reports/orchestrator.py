@@ -69,6 +69,8 @@ class EndpointType(click.ParamType):  # type: ignore[type-arg]  # generic only i
     name = "URL"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        if not str(value).strip():
+            self.fail("the URL is empty (is the environment variable it comes from unset?)", param, ctx)
         try:
             url = urlsplit(str(value))
         except ValueError:

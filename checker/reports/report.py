@@ -1,4 +1,4 @@
-"""REPORT / METRICS / OUTPUT: the run's verdict as text or JSON (SPEC section 3)."""
+"""REPORT / METRICS / OUTPUT: the run's verdict as text or JSON."""
 
 from __future__ import annotations
 
@@ -30,7 +30,10 @@ def display_path(path: Path) -> str:
         return path.as_posix()
 
 
-def violation_dict(violation: Violation) -> dict[str, Any]:
+def violation_dict(violation: Violation, unsafe_fixes: bool = False) -> dict[str, Any]:
+    """``fix`` says which fix exists (``"safe"``, ``"unsafe"``: needs ``--unsafe-fixes``, or None);
+    ``fixable`` whether ``--fix`` with this run's ``--unsafe-fixes`` would apply it."""
+    fix = RULES_BY_ID[violation.rule].fix_safety if violation.fixable else None
     return {
         "file": display_path(violation.path),
         "line": violation.line,
@@ -39,7 +42,8 @@ def violation_dict(violation: Violation) -> dict[str, Any]:
         "check": violation.check,
         "violation": violation.message,
         "severity": violation.severity.label,
-        "fixable": violation.fixable,
+        "fixable": fix == "safe" or (fix == "unsafe" and unsafe_fixes),
+        "fix": fix,
     }
 
 
@@ -65,7 +69,7 @@ def notes_dict(notes: Notes) -> dict[str, Any]:
 
 def no_publisher_message(result: RunResult) -> str:
     return (
-        f"no publisher found in {result.files_scanned} files "
+        f"no publisher found in {plural(result.files_scanned, 'file')} "
         "(looked for classes whose publish-like methods reach a queue or an HTTP send; "
         "name them with client-classes / publish-methods in [tool.publisher-check])"
     )
@@ -105,7 +109,7 @@ def to_json(run: Run) -> dict[str, Any]:
     result, metrics = run.result, run.metrics
     report: dict[str, Any] = {
         "status": "failed" if run.failed else "success",
-        "violations": [violation_dict(v) for v in result.violations],
+        "violations": [violation_dict(v, run.unsafe_fixes) for v in result.violations],
         "metrics": metrics.to_dict(),
         "publisherFound": result.publisher_found,
         "clients": list(result.clients),
@@ -123,8 +127,11 @@ def render_json(run: Run) -> str:
     return json.dumps(to_json(run), indent=2) + "\n"
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count != 1 else ''}"
+def plural(count: int, word: str) -> str:
+    """``1 file``, ``2 files``, ``2 fixes``."""
+    if count == 1:
+        return f"{count} {word}"
+    return f"{count} {word}{'es' if word.endswith(('s', 'x', 'ch', 'sh')) else 's'}"
 
 
 class _Painter:
@@ -164,21 +171,27 @@ def _detail_lines(run: Run, paint: _Painter) -> list[str]:
 def _found_line(result: RunResult) -> str:
     counts = {s: sum(1 for v in result.violations if v.severity == s) for s in sorted(Severity, reverse=True)}
     by_severity = ", ".join(f"{count} {s.label}" for s, count in counts.items() if count)
-    summary = f"Found {_plural(len(result.violations), 'violation')}"
+    summary = f"Found {plural(len(result.violations), 'violation')}"
     summary += f" ({by_severity})" if by_severity else ""
-    summary += f" in {result.files_scanned} files"
+    if result.violations:
+        summary += f" in {plural(len({v.path for v in result.violations}), 'file')}"
+    summary += f" ({plural(result.files_scanned, 'file')} checked)"
     if result.errors:
-        summary += f"; {_plural(len(result.errors), 'file')} could not be checked"
+        summary += f"; {plural(len(result.errors), 'file')} could not be checked"
     return summary + "."
 
 
 def _fix_lines(run: Run) -> list[str]:
     """Executive mode's account: what was (or would be) fixed, and whether the loop converged."""
     metrics = run.metrics
-    failed_fixes = f"; {metrics.fixes_failed} fix(es) failed and were not applied" if metrics.fixes_failed else ""
+    if metrics.initial_violations == 0:
+        return ["Nothing to fix."]
+    failed_fixes = ""
+    if metrics.fixes_failed:
+        failed_fixes = f"; {plural(metrics.fixes_failed, 'fix')} failed and {'was' if metrics.fixes_failed == 1 else 'were'} not applied"
     fixed, remain = ("Would fix", "would remain") if run.preview else ("Fixed", "remain")
     lines = [
-        f"{fixed} {metrics.fixes_applied} in {metrics.iterations} iteration(s){failed_fixes}; "
+        f"{fixed} {metrics.fixes_applied} in {plural(metrics.iterations, 'iteration')}{failed_fixes}; "
         f"{metrics.final_violations} of {metrics.initial_violations} {remain} (fix rate {metrics.fix_rate:.0%})."
     ]
     if not metrics.converged:
@@ -199,7 +212,7 @@ def render_text(run: Run, color: bool = False) -> str:
         lines.append(no_publisher_message(run.result) + ".")
     lines.append(_found_line(run.result))
     if run.notes.baselined:
-        lines.append(f"{_plural(run.notes.baselined, 'known violation')} in the baseline not shown.")
+        lines.append(f"{plural(run.notes.baselined, 'known violation')} in the baseline not shown.")
     if run.metrics.mode == "executive":
         lines.extend(_fix_lines(run))
     hint = fix_hint(run.result.violations, run.metrics.mode, run.unsafe_fixes)

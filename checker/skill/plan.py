@@ -313,11 +313,18 @@ def _batch_and_workers(volume: float) -> tuple[Decision, Decision]:
     throughput = REQUESTS_PER_WORKER * batch
     workers = max(1, min(MAX_WORKERS, math.ceil(2 * volume / throughput)))
     workers_reason = (
-        f"each worker sends ~{_count(throughput)} events/s at batch_size {batch}; {workers} give twice the "
-        f"{_count(volume)} events/s needed, so a slow collector does not let the queue grow"
+        f"each worker sends ~{_count(throughput)} events/s at batch_size {batch}; {workers} give "
+        f"~{_count(workers * throughput)} events/s, at least twice the {_count(volume)} events/s needed, "
+        "so a slow collector does not let the queue grow"
     )
     if workers == MAX_WORKERS and 2 * volume / throughput > MAX_WORKERS:
-        workers_reason += f" (capped at {MAX_WORKERS}: beyond that, run more processes, not more threads)"
+        processes = math.ceil(2 * volume / (MAX_WORKERS * throughput))
+        workers_reason = (
+            f"each worker sends ~{_count(throughput)} events/s at batch_size {batch}; {workers} give "
+            f"~{_count(workers * throughput)} events/s, less than twice the {_count(volume)} events/s needed: "
+            f"capped at {MAX_WORKERS} per process; for that headroom run {processes} processes (more processes, "
+            "not more threads)"
+        )
     elif workers == 1:
         workers_reason = (
             f"one worker sends ~{_count(throughput)} events/s at batch_size {batch}, more than twice the "

@@ -30,6 +30,7 @@ from typing import Any, Final
 import libcst as cst
 
 from .plan import Plan
+from .project_file import PYPROJECT, render_pyproject
 
 REFERENCE: Final = "activity_publisher"
 _IDENTIFIER: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -327,6 +328,7 @@ def render(package: str, plan: Plan) -> dict[PurePosixPath, bytes]:
         tests.append((f"test_{framework}.py.tmpl", f"test_{package}_{framework}.py"))
     for template, target in tests:
         out[PurePosixPath("tests") / target] = _transform(_template(template), rename, _SetConstants(constants)).bytes
+    out[PYPROJECT] = render_pyproject(package, framework)
     return out
 
 
@@ -352,5 +354,9 @@ def write(dest: Path, files: Mapping[PurePosixPath, bytes], *, force: bool) -> l
 
 
 def scaffold(dest: Path, package: str, plan: Plan, *, force: bool = False) -> list[Path]:
-    """Copy the reference into ``dest/package`` built to ``plan``, with tests in ``dest/tests``."""
-    return write(dest, render(package, plan), force=force)
+    """Copy the reference into ``dest/package`` built to ``plan``, with tests in ``dest/tests`` and
+    the dependencies of both in ``dest/pyproject.toml`` (an existing one is kept unless ``force``)."""
+    files = render(package, plan)
+    if not force and (dest / PYPROJECT).exists():
+        files = {path: data for path, data in files.items() if path != PYPROJECT}
+    return write(dest, files, force=force)

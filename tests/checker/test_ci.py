@@ -6,6 +6,8 @@ import json
 import re
 import shlex
 import shutil
+import subprocess
+import sys
 import threading
 import tomllib
 from collections.abc import Iterator
@@ -147,3 +149,31 @@ def test_readme_ci_commands_work_as_written(
     assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"]
     assert json.loads(Path("publisher-check-baseline.json").read_text(encoding="utf-8"))["version"] == 1
     assert [m["sessionId"] for m in received] == ["run-42"]
+
+
+def test_docs_install_from_the_repository_and_pin_no_missing_tag() -> None:
+    """The package index has no publisher-check (and the name is not ours there); the repository has no tags."""
+    docs = REPO / "docs" / "ci.md"
+    scripts = [script for block in code_blocks(docs, "yaml") for script in runs(yaml.safe_load(block))]
+    installs = [line for script in scripts for line in script.splitlines() if "pip install" in line]
+    assert installs and all("git+" in line or " ./" in line for line in installs)
+    assert "not ours" in docs.read_text(encoding="utf-8")
+    tags = subprocess.run(["git", "tag"], cwd=REPO, capture_output=True, text=True).stdout.split()
+    for block in code_blocks(docs, "yaml") + code_blocks(REPO / "README.md", "yaml"):
+        config = yaml.safe_load(block)
+        if isinstance(config, dict) and "repos" in config:
+            [repo] = config["repos"]
+            assert repo["rev"] == "COMMIT_SHA" or repo["rev"] in tags
+
+
+def test_an_unset_orchestrator_url_is_the_documented_one_line_exit_2() -> None:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "unset or empty, it exits 2" in text
+    done = subprocess.run(
+        [sys.executable, "-m", "publisher_check.cli.entry", str(REPO / "fixtures" / "sample"), "--metrics-url", ""],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert line.startswith("publisher-check: error:") and "empty" in line

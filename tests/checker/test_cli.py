@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -187,3 +188,82 @@ def test_console_script_runs_on_the_sample() -> None:
     jsonschema.validate(report, report_schema())
     assert all(v["file"].startswith("fixtures/sample/") for v in report["violations"])
     assert len(report["violations"]) >= 6
+
+
+def run_console_script(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "publisher_check.cli.entry", *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--bogus"], "No such option '--bogus'"),
+        (["--format", "xml"], "'--format'"),
+        (["--mode", "informative", "--fix"], "--mode informative and --fix conflict"),
+        (["--mode", "informative", "--diff"], "--mode informative and --diff conflict"),
+    ],
+)
+def test_usage_errors_of_the_main_command_are_one_line_exit_2(project: Path, args: list[str], says: str) -> None:
+    done = run_console_script(project, *args)
+    assert done.returncode == 2 and done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert line.startswith("publisher-check: error: ") and says in line
+
+
+def test_mode_executive_with_fix_is_no_conflict(project: Path) -> None:
+    code, _out, err = invoke(project, "--mode", "executive", "--fix", "--diff")
+    assert code in (0, 1) and "conflict" not in err
+
+
+def test_what_users_read_carries_no_test_markers() -> None:
+    sample = FIXTURES / "sample"
+    assert not [p for p in sample.rglob("*.py") if "# expect:" in p.read_text(encoding="utf-8")]
+    for rule in ("PUB001", "PUB005", "PUB016"):
+        code, out, _ = invoke("--explain", rule)
+        assert code == 0 and "Failing example" in out and "expect:" not in out
+
+
+def test_undecodable_files_say_so_and_counts_are_plural_right(tmp_path: Path) -> None:
+    (tmp_path / "client.py").write_text(PUBLISHER, encoding="utf-8")
+    (tmp_path / "blob.py").write_bytes(b"\x7fELF\x02\x01\x00\x00")
+    (tmp_path / "helper.py").write_text("def helper() -> int:\n    return 1\n", encoding="utf-8")
+    code, out, _ = invoke(tmp_path, "--no-cache")
+    [error] = [line for line in out.splitlines() if "blob.py" in line]
+    assert "not UTF-8 text" in error and "None" not in error
+    [found] = [line for line in out.splitlines() if line.startswith("Found")]
+    assert found.endswith("in 1 file (3 files checked); 1 file could not be checked.")
+    clean = tmp_path / "clean"
+    shutil.copytree(REPO / "reference_impl", clean / "activity_publisher")
+    code, out, _ = invoke(clean, "--fix", "--no-cache")
+    assert code == 0 and "Nothing to fix." in out and "0 of 0" not in out
+    assert "Found 0 violations (" in out and "in 0 files" not in out
+
+
+def test_version_and_color_options(project: Path) -> None:
+    done = run_console_script("--version")
+    assert done.returncode == 0 and done.stdout.startswith("publisher-check ") and done.stdout.count("\n") == 1
+    forced = subprocess.run(
+        [sys.executable, "-m", "publisher_check.cli.entry", str(project)],
+        capture_output=True,
+        text=True,
+        env={**{k: v for k, v in os.environ.items() if k != "NO_COLOR"}, "FORCE_COLOR": "1"},
+    )
+    assert "\x1b[" in forced.stdout
+    _code, always, _err = invoke(project, "--color", "always")
+    _code, never, _err = invoke(project, "--color", "never")
+    assert "\x1b[" in always and "\x1b[" not in never
+
+
+def test_each_path_uses_its_own_nearest_configuration_or_the_run_is_refused(tmp_path: Path) -> None:
+    configured, plain = tmp_path / "pa", tmp_path / "pb"
+    shutil.copytree(FIXTURES / "configured", configured)
+    shutil.copytree(FIXTURES / "sample", plain)
+    (plain / "pyproject.toml").write_text('[project]\nname = "pb"\n', encoding="utf-8")  # no table: skipped
+    for first, second in ((configured, plain), (plain, configured)):
+        done = run_console_script(first, second)
+        assert done.returncode == 2 and done.stdout == ""
+        [line] = done.stderr.splitlines()
+        assert "configured differently" in line and str(configured / "pyproject.toml") in line
+    alone = run_console_script(configured / "warehouse_events", configured, "--format", "json")
+    assert alone.returncode == 0, alone.stderr

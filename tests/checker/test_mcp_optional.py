@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "sample"
-HINT = "pip install 'publisher-check[mcp]'"
+HINT = "pip install 'mcp>=2,<3' (the mcp extra)"
 
 
 def run_entry(args: list[str], *, hide_sdk: bool = False) -> subprocess.CompletedProcess[str]:

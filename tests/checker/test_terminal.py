@@ -67,3 +67,11 @@ def test_the_engine_reports_every_file_once(tmp_path: Path) -> None:
     assert counter.done == 13
     run([tmp_path], Config())  # a run not given it reports nothing to it
     assert counter.done == 13
+
+
+def test_force_color_and_the_color_option() -> None:
+    assert color_enabled(io.StringIO(), {"FORCE_COLOR": "1"})
+    assert not color_enabled(io.StringIO(), {"FORCE_COLOR": ""})
+    assert not color_enabled(io.StringIO(), {"FORCE_COLOR": "1", "NO_COLOR": "1"})
+    assert color_enabled(io.StringIO(), {"NO_COLOR": "1"}, choice="always")
+    assert not color_enabled(FakeTerminal(), {"FORCE_COLOR": "1"}, choice="never")
