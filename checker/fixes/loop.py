@@ -172,7 +172,7 @@ def _plan(
             except Exception as exc:  # noqa: BLE001 - a broken fix is reported, it never stops the run
                 plan.failures.append(FixFailure(violation, f"the fix failed ({describe_error(exc)})"))
                 continue
-            if count_only and fixed is not None and target.replaced is not None:
+            if count_only and fixed is target.module:  # built by ``replace``, which only recorded it
                 if target.changed:
                     plan.available[violation] = rule.fix_safety
                 continue
@@ -245,7 +245,9 @@ def fixability(result: RunResult, config: Config, cache: FactsCache | None = Non
             available.update(v for v, flag in zip(violations, flags, strict=True) if flag)
         else:
             missed.append((path, source, violations))
-    plan = _plan([v for _path, _source, vs in missed for v in vs], config, {}, unsafe=True, rejected=set(), count_only=True)
+    plan = _plan(
+        [v for _path, _source, vs in missed for v in vs], config, {}, unsafe=True, rejected=set(), count_only=True
+    )
     available.update(plan.available)
     if cache is not None:
         for path, source, violations in missed:
