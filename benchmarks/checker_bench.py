@@ -195,6 +195,28 @@ def smoke_corpus(workdir: Path) -> Corpus:
     return Corpus("sample", workdir / "corpus" / "sample", count, lines, "fixtures/sample of this repository")
 
 
+LARGE_LINES = 50_000
+
+
+def large_corpus(workdir: Path) -> Corpus:
+    """fixtures/sample with its client module grown to ~50,000 lines (issue 16 item 4): the
+    client's methods from ``publish`` to ``close`` repeated under new names, so that the
+    one file holds thousands of entry points, each with the sample's violations (and fixes)."""
+    source = REPO / "fixtures" / "sample"
+    files = _python_files(source)
+    target = workdir / "corpus" / "large"
+    _copy_files(source, files, target)
+    client = target / "audit_events" / "client.py"
+    text = client.read_text(encoding="utf-8")
+    start, end = text.index("    def publish("), text.index("    def __enter__(")
+    block = text[start:end]
+    copies = max(1, (LARGE_LINES - text.count("\n")) // block.count("\n"))
+    grown = "".join(re.sub(r"def (\w+)\(", rf"def \1_{i}(", block) for i in range(copies))
+    client.write_text(text[:end] + grown + text[end:], encoding="utf-8")
+    lines = sum(p.read_bytes().count(b"\n") for p in target.rglob("*.py"))
+    return Corpus("large", target, len(files), lines, f"fixtures/sample, client.py grown to {lines:,} lines")
+
+
 def _script(name: str) -> str | None:
     beside = Path(sys.executable).parent / name
     return str(beside) if beside.exists() else shutil.which(name)
@@ -452,7 +474,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a 1-in-6 sample of each corpus")
     parser.add_argument("--smoke", action="store_true", help="fixtures/sample only (the smoke test)")
-    parser.add_argument("--corpora", default="stdlib,sdks", help="comma-separated: stdlib, sdks")
+    parser.add_argument(
+        "--corpora", default="stdlib,sdks,large", help="comma-separated: stdlib, sdks, large (one 50,000-line client)"
+    )
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "publisher-check-bench")
     parser.add_argument(
         "--publisher-check", default=None, help="the console script to measure (default: beside python)"
@@ -482,8 +506,10 @@ def main(argv: list[str] | None = None) -> int:
                 corpora.append(stdlib_corpus(args.workdir, every))
             elif name == "sdks":
                 corpora.append(sdk_corpus(args.workdir, every))
+            elif name == "large":
+                corpora.append(large_corpus(args.workdir))
             elif name:
-                parser.error(f"unknown corpus {name!r} (stdlib, sdks)")
+                parser.error(f"unknown corpus {name!r} (stdlib, sdks, large)")
     publisher_check = args.publisher_check or _script("publisher-check") or "publisher-check"
     cache = cache_options(publisher_check)
     measured: list[Measured] = []

@@ -30,6 +30,13 @@ Request = tuple[Path, str, bytes, bool]  # path, module name, source, syntax che
 Outcome = ModuleFacts | str | None  # facts; the reason the file could not be parsed; None: syntax fine
 
 DEFAULT_TIMEOUT = 30.0
+BUDGET_LINES = 10_000  # a file of more lines gets the time budget once per this many lines
+
+
+def time_budget(timeout: float, source: bytes) -> float:
+    """How long one file may take: ``timeout``, scaled with its length, since a parse takes
+    time in proportion to the lines (a 50,000-line module is slow, not hostile)."""
+    return timeout * max(1.0, source.count(b"\n") / BUDGET_LINES)
 
 
 def describe_error(exc: BaseException) -> str:
@@ -99,6 +106,7 @@ class _Worker:
     connection: Connection
     request: Request | None = None
     started: float = 0.0
+    budget: float = 0.0
 
 
 class ParserPool:
@@ -157,9 +165,10 @@ class ParserPool:
                 if worker.request is None and pending:
                     worker.request = pending.popleft()
                     worker.started = time.monotonic()
+                    worker.budget = time_budget(self._timeout, worker.request[2])
                     worker.connection.send(worker.request)
             busy = [w for w in self._workers if w.request is not None]
-            deadline = min(w.started for w in busy) + self._timeout
+            deadline = min(w.started + w.budget for w in busy)
             ready = wait([w.connection for w in busy], timeout=max(0.0, deadline - time.monotonic()))
             finished = len(results)
             for worker in busy:
@@ -172,8 +181,8 @@ class ParserPool:
                         continue
                     except (EOFError, OSError):
                         results[path] = "the parser crashed on this file (libcst native parser)"
-                elif time.monotonic() - worker.started >= self._timeout:
-                    results[path] = f"parsing took longer than {self._timeout:g} s"
+                elif time.monotonic() - worker.started >= worker.budget:
+                    results[path] = f"parsing took longer than {worker.budget:g} s"
                 else:
                     continue
                 self._retire(worker)

@@ -35,10 +35,15 @@ _BLOCKS = (cst.BaseSuite, cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptSt
 class FixTarget:
     """One parsed file offered to the rules' fixes; metadata is computed once and shared."""
 
-    def __init__(self, module: cst.Module, config: Config) -> None:
+    def __init__(self, module: cst.Module, config: Config, *, count_only: bool = False) -> None:
         self.module = module
         self.config = config
         self.replaced: cst.CSTNode | None = None  # the scope of the last fix built here
+        # Counting fixable violations needs only whether a fix changes something, not the
+        # fixed module: rebuilding and regenerating the whole file per fix is what made a
+        # large module take minutes in an informative run.
+        self.count_only = count_only
+        self.changed = False  # whether the last fix built here changes its scope
 
     @cached_property
     def _positions(self) -> Mapping[cst.CSTNode, CodeRange]:
@@ -131,8 +136,14 @@ class FixTarget:
         return name
 
     def replace(self, old: cst.CSTNode, new: N) -> cst.Module:
-        """The module with ``old`` replaced by ``new``; ``old`` becomes the fix's scope."""
+        """The module with ``old`` replaced by ``new``; ``old`` becomes the fix's scope.
+
+        When only counting, the module is returned unchanged and ``changed`` tells whether
+        the fix would change anything."""
         self.replaced = old
+        self.changed = not new.deep_equals(old)
+        if self.count_only:
+            return self.module
         replaced = self.module.deep_replace(old, new)
         assert isinstance(replaced, cst.Module), "fixes replace nodes inside the module, not the module"
         return replaced

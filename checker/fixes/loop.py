@@ -102,7 +102,7 @@ def _disjoint(edits: Sequence[Edit]) -> list[Edit]:
     return chosen
 
 
-def _parse_checked(path: Path, data: bytes, config: Config) -> FixTarget | str:
+def _parse_checked(path: Path, data: bytes, config: Config, *, count_only: bool = False) -> FixTarget | str:
     """``data`` parsed, or why it cannot be a file we fix or write: libcst must reproduce it
     byte for byte (edits are made on its text; the next VERIFY parses it) and CPython must
     compile it."""
@@ -110,7 +110,7 @@ def _parse_checked(path: Path, data: bytes, config: Config) -> FixTarget | str:
         module = cst.parse_module(data)
     except Exception as exc:  # noqa: BLE001 - any parser failure means "do not write this"
         return f"libcst cannot parse it ({describe_error(exc)})"
-    parsed = FixTarget(module, config)
+    parsed = FixTarget(module, config, count_only=count_only)
     if parsed.code.encode(module.encoding) != data:
         return "libcst does not reproduce it byte for byte"
     try:
@@ -145,15 +145,20 @@ def _plan(
     sources: Mapping[Path, bytes],
     unsafe: bool,
     rejected: set[_RejectKey],
+    *,
+    count_only: bool = False,
 ) -> _Plan:
-    """Ask each fixable rule for a fix of each of its violations (nothing is applied here)."""
+    """Ask each fixable rule for a fix of each of its violations (nothing is applied here).
+
+    ``count_only`` fills only ``available``: no edit is computed for a fix that says what it
+    replaced, which leaves the file's text untouched."""
     plan = _Plan()
     rules: dict[str, Rule] = {}
     for path, violations in _by_file(found).items():
         source = _read(path, sources)
         if source is None:
             continue
-        target = _parse_checked(path, source, config)
+        target = _parse_checked(path, source, config, count_only=count_only)
         if isinstance(target, str):
             reason = f"no fix is applied to a file that cannot be verified before fixing: {target}"
             plan.failures.extend(FixFailure(v, reason) for v in violations)
@@ -166,6 +171,10 @@ def _plan(
                 fixed = rule.fix(violation, target)
             except Exception as exc:  # noqa: BLE001 - a broken fix is reported, it never stops the run
                 plan.failures.append(FixFailure(violation, f"the fix failed ({describe_error(exc)})"))
+                continue
+            if count_only and fixed is target.module:  # built by ``replace``, which only recorded it
+                if target.changed:
+                    plan.available[violation] = rule.fix_safety
                 continue
             # A fix that did not say what it rewrote may have touched anything in the file.
             scope = target.span(target.replaced) if target.replaced is not None else (0, len(target.code))
@@ -236,7 +245,9 @@ def fixability(result: RunResult, config: Config, cache: FactsCache | None = Non
             available.update(v for v, flag in zip(violations, flags, strict=True) if flag)
         else:
             missed.append((path, source, violations))
-    plan = _plan([v for _path, _source, vs in missed for v in vs], config, {}, unsafe=True, rejected=set())
+    plan = _plan(
+        [v for _path, _source, vs in missed for v in vs], config, {}, unsafe=True, rejected=set(), count_only=True
+    )
     available.update(plan.available)
     if cache is not None:
         for path, source, violations in missed:
