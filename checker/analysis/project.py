@@ -171,6 +171,8 @@ class Project:
         self._argument_types: dict[tuple[tuple[str, str], str], str | None] = {}
         self._arguments_in_progress: set[tuple[tuple[str, str], str]] = set()
         self._same_thread: dict[tuple[str, str], set[tuple[str, str]]] = {}
+        self._methods: dict[tuple[str, str], dict[str, Func]] = {}
+        self._own_methods: dict[Path, dict[str, list[Func]]] = {}
 
     # -- modules and symbols ----------------------------------------------
 
@@ -322,17 +324,25 @@ class Project:
         return names
 
     def methods(self, klass: Klass) -> dict[str, Func]:
-        """Methods by name, own first, then inherited from project bases."""
-        found: dict[str, Func] = {}
-        for current in (klass, *self.bases(klass)):
-            prefix = current.fact.qualname + "."
-            for fn in current.module.functions:
-                if fn.class_name == current.fact.qualname and fn.qualname.startswith(prefix):
-                    found.setdefault(fn.name, Func(current.module, fn))
-        return found
+        """Methods by name, own first, then inherited from project bases (a copy: callers may change it)."""
+        if klass.key not in self._methods:
+            found: dict[str, Func] = {}
+            for current in (klass, *self.bases(klass)):
+                for method in self.own_methods(current):
+                    found.setdefault(method.fact.name, method)
+            self._methods[klass.key] = found
+        return dict(self._methods[klass.key])
 
     def own_methods(self, klass: Klass) -> list[Func]:
-        return [Func(klass.module, fn) for fn in klass.module.functions if fn.class_name == klass.fact.qualname]
+        """The methods a class defines itself, in file order."""
+        by_class = self._own_methods.get(klass.module.path)
+        if by_class is None:
+            by_class = {}
+            for fn in klass.module.functions:
+                if fn.class_name is not None and fn.qualname == f"{fn.class_name}.{fn.name}":
+                    by_class.setdefault(fn.class_name, []).append(Func(klass.module, fn))
+            self._own_methods[klass.module.path] = by_class
+        return list(by_class.get(klass.fact.qualname, ()))
 
     def is_subclass(self, klass: Klass, names: frozenset[str]) -> bool:
         return bool(self.all_base_names(klass) & names)
