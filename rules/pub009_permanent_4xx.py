@@ -7,7 +7,9 @@ function) is run for each representative status; a helper that answers for 408, 
 another client error as it answers for a 503 is reported, naming the codes; so is a
 hand-written retry loop that, run once per status after its send, goes round again for
 such a code (its ``if``/``elif`` chain, ``continue``, ``return``, ``raise`` and the helpers
-it calls are followed; a loop the statuses do not decide is left alone). A urllib3
+it calls are followed; a loop the statuses do not decide is left alone); and so is a
+function the response is handed to whose ``if``/``elif`` branch for the helper's answer
+(``res.status == Status.INVALID``) puts the events back on the buffer. A urllib3
 ``Retry`` whose ``status_forcelist`` lists such a code is reported at the ``Retry(...)``.
 Otherwise the classifier must have a 4xx range test (``400 <= s < 500``, ``s >= 400``
 after the retryable cases, ``s // 100 == 4``). Reported at the status helper, or at the
@@ -29,6 +31,7 @@ from typing import ClassVar
 from publisher_check.analysis.parts import (
     CLIENT_ERRORS,
     classification,
+    dispatch_tables,
     forcelisted_client_errors,
     loop_tables,
     retries,
@@ -67,6 +70,18 @@ class PermanentClientErrors(Rule):
                 name = table.func.fact.name
                 yield self.at_function(
                     table.func, f"{codes} {'is' if len(retried) == 1 else 'are'} retried: {name}() answers for them as for a 503"
+                )
+                return
+        for dispatch in dispatch_tables(publisher):
+            retried = dispatch.retried(CLIENT_ERRORS)
+            if retried:
+                codes = ", ".join(map(str, retried))
+                lines = sorted({dispatch.branches[s] for s in retried})
+                where = f"line {lines[0]}" if len(lines) == 1 else "lines " + ", ".join(map(str, lines))
+                yield self.at_function(
+                    dispatch.retry.func,
+                    f"{codes} {'is' if len(retried) == 1 else 'are'} put back on the buffer: for what"
+                    f" {dispatch.table.func.fact.name}() answers, the branch on {where} re-enqueues the events",
                 )
                 return
         loops = [t for t in loop_tables(publisher) if t.sane]

@@ -691,6 +691,112 @@ def status_tables(publisher: Publisher) -> list[StatusTable]:
 
 
 @dataclass(frozen=True, slots=True)
+class DispatchTable:
+    """A status helper's answers followed into the function that branches on them and puts
+    failed events back on the buffer: status -> does that branch re-enqueue."""
+
+    table: StatusTable
+    retry: Retry  # the re-enqueue call the branch makes
+    branches: dict[int, int]  # status -> line of the branch that handles its answer
+
+    def retried(self, statuses: tuple[int, ...]) -> list[int]:
+        return [s for s in statuses if s in self.branches]
+
+
+def _branch_values(test: ast.expr, constants: dict[str, object]) -> list[object] | None:
+    """``res.status == Kind.A`` / ``res.status in (Kind.A, Kind.B)``: the values compared with."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.In))):
+        return None
+    right = test.comparators[0]
+    items = right.elts if isinstance(test.ops[0], ast.In) and isinstance(right, (ast.Tuple, ast.List, ast.Set)) else [right]
+    values = []
+    for item in items:
+        text = ast.unparse(item)
+        if text not in constants:
+            return None
+        values.append(constants[text])
+    return values
+
+
+Dispatch = tuple[dict[object, int], set[object], int | None]
+
+
+def _dispatch(function: ast.FunctionDef | ast.AsyncFunctionDef, constants: dict[str, object], requeue_lines: set[int]) -> Dispatch | None:
+    """For the first if/elif chain in ``function``, when every test compares with known
+    constants: each value whose branch re-enqueues -> that branch's line, every value compared
+    with, and the line of a re-enqueuing ``else`` (None if there is none)."""
+    for statement in function.body:
+        if not isinstance(statement, ast.If):
+            continue
+        handled: dict[object, int] = {}
+        seen: set[object] = set()
+        current: ast.If | None = statement
+        otherwise: int | None = None
+        while current is not None:
+            values = _branch_values(current.test, constants)
+            if values is None:
+                return None
+            lines = {n.lineno for body in current.body for n in ast.walk(body) if isinstance(n, ast.Call)}
+            for value in values:
+                if value not in seen and lines & requeue_lines:
+                    handled[value] = current.lineno
+                seen.add(value)
+            orelse = current.orelse
+            if len(orelse) == 1 and isinstance(orelse[0], ast.If):
+                current = orelse[0]
+                continue
+            else_lines = {n.lineno for body in orelse for n in ast.walk(body) if isinstance(n, ast.Call)}
+            otherwise = orelse[0].lineno if orelse and else_lines & requeue_lines else None
+            current = None
+        return handled, seen, otherwise
+    return None
+
+
+@memo
+def dispatch_tables(publisher: Publisher) -> list[DispatchTable]:
+    """A status helper's answers (``Response.get_status`` -> ``HttpStatus.X``) followed into the
+    branches of the function the response is handed to (``process_response(res, events)``),
+    whose branches may put the events back on the buffer."""
+    project = publisher.project
+    enqueuing = {site.func.key for site in enqueue_sites(publisher)}
+    found = []
+    for retry in (r for r in retries(publisher) if r.kind == "requeue"):
+        call = next((c for c in retry.func.fact.calls if c.line == retry.line and c.column == retry.column), None)
+        for handler in project.resolve_calls(retry.func, call) if call is not None else []:
+            module = project.syntax(handler.module.path)
+            node = find_function(module, handler.fact.line) if module is not None else None
+            requeue_lines = {
+                c.line
+                for c in handler.fact.calls
+                if any(f.key in enqueuing for t in project.resolve_calls(handler, c) for f, _ in project.walk(t, max_depth=4))
+            }
+            for table in status_tables(publisher):
+                helper = project.syntax(table.func.module.path)
+                if node is None or helper is None or not _imports_classes_of(handler, table.func):
+                    continue
+                decided = _dispatch(node, project.constants(table.func.module.path, helper), requeue_lines)
+                if decided is None:
+                    continue
+                handled, seen, otherwise = decided
+                branches = {}
+                for status, answer in table.answers.items():
+                    if answer in handled:
+                        branches[status] = handled[answer]
+                    elif otherwise is not None and answer not in seen:
+                        branches[status] = otherwise
+                found.append(DispatchTable(table, Retry("requeue", handler, handler.fact.line, handler.fact.column, retry.exponential), branches))
+    return found
+
+
+def _imports_classes_of(func: Func, helper: Func) -> bool:
+    """``func``'s module is the helper's, or imports a class from it (``from .http import HttpStatus``)."""
+    if func.module.path == helper.module.path:
+        return True
+    prefix = helper.module.module + "."
+    return any(qualified.startswith(prefix) for _local, qualified in func.module.imports)
+
+
+@dataclass(frozen=True, slots=True)
 class LoopTable:
     """A retry loop evaluated for each representative status: retry, leave or raise."""
 

@@ -230,3 +230,12 @@ def test_a_publisher_behind_a_plugin_list_and_a_storage_provider_is_found_and_ju
         ("worker.py", 38, "PUB010"),  # self.configuration.callback(...) on the sending pool thread
         ("events.py", 1, "PUB016"),  # Event.bump() changes an event the worker reads
     }, found  # no PUB006 (re-enqueue with 2 ** retry), PUB009 (unknown), PUB015 (add() returns self)
+
+
+def test_a_status_label_the_response_handler_re_enqueues_is_a_retry_of_4xx() -> None:
+    """amplitude: get_status() maps 4xx to HttpStatus.INVALID_REQUEST and process_response(res, …)
+    puts those events back on the buffer in that branch."""
+    result = check("label_dispatch")
+    assert findings(result, "PUB006", "PUB009") == {("worker.py", 48, "PUB009")}
+    message = next(v.message for v in result.violations if v.rule == "PUB009")
+    assert message.startswith("400, 401, 403, 404, 408, 410, 413, 422 are put back on the buffer") and "line 52" in message
