@@ -512,10 +512,18 @@ def _requeues(publisher: Publisher) -> list[Retry]:
             if not any(arg.split(".")[0] in responses for arg in (*call.args, *(v for _, v in call.keywords))):
                 continue
             for target in project.resolve_calls(func, call):
-                if any(f.key in enqueuing for f, _ in project.walk(target, max_depth=4)):
+                path = [f for f, _ in project.walk(target, max_depth=4)]
+                if any(f.key in enqueuing for f in path) and any(_schedules_again(c) for f in path for c in f.fact.calls):
                     found.append(Retry("requeue", func, call.line, call.column, _exponential_near(publisher, target)))
                     break
     return found
+
+
+def _schedules_again(call: CallFact) -> bool:
+    """``push(event, delay=delay)``, ``enqueue(item, attempt + 1)``: the event goes back with a
+    delay or an attempt count — a retry, not a new message (a failure notice) put on the queue."""
+    texts = [*call.args, *(v for _, v in call.keywords), *(k for k, _ in call.keywords)]
+    return any(word in text.lower() for text in texts for word in ("delay", "backoff", "attempt", "retry", "retries"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -911,8 +919,27 @@ def callback_calls(publisher: Publisher) -> list[CallbackCall]:
             if len(parts) == 2 and is_callback_name(parts[1]) and parts[1] not in methods:
                 found.append(CallbackCall(func, call))
             elif len(parts) > 2 and _is_result_callback(parts[-1]) and not project.resolve_calls(func, call):
-                found.append(CallbackCall(func, call))  # self.configuration.callback(event, code, message)
+                if not _holds_own_function(project, func, call.receiver, parts[-1]):
+                    found.append(CallbackCall(func, call))  # self.configuration.callback(event, code, message)
     return found
+
+
+def _holds_own_function(project: Project, func: Func, receiver: str, attr: str) -> bool:
+    """``self.consumer.callback`` set from ``QueueConsumer(callback=self.publish_batch)``: the
+    project's own function, not a user's hook."""
+    kind = project.receiver_type(func, receiver)
+    klass = project.find_class(kind) if kind and "." in kind else None
+    init = project.methods(klass).get("__init__") if klass is not None else None
+    if klass is None or init is None:
+        return False
+    source = next((a.value for a in init.fact.attr_assigns if a.target == f"self.{attr}"), None)
+    if source is None or source not in {p.name for p in init.fact.params}:
+        return False
+    for caller, call in project.call_sites(klass.fact.name):
+        passed = call.keyword(source)
+        if passed and project.reference(caller, passed) is not None:
+            return True
+    return False
 
 
 def _is_result_callback(name: str) -> bool:
@@ -1151,6 +1178,8 @@ def mutable_event_classes(publisher: Publisher) -> list[Klass]:
             consider(_class_of_value(project, site.func, site.call.args[0]))
         for hop in site.chain:
             built = dict(hop.caller.fact.local_types)
+            if any(t.fact.name == "__init__" for t in project.resolve_calls(hop.caller, hop.call)):
+                continue  # handed to a constructor: a collaborator the component keeps, not an event
             for arg in hop.call.args:
                 if arg in built:
                     consider(project.find_class(built[arg]) if "." in built[arg] else None)

@@ -172,6 +172,8 @@ class Project:
         self._arguments_in_progress: set[tuple[tuple[str, str], str]] = set()
         self._same_thread: dict[tuple[str, str], set[tuple[str, str]]] = {}
         self._methods: dict[tuple[str, str], dict[str, Func]] = {}
+        self._thread_reach: set[tuple[str, str]] = set()
+        self._thread_reach_of = -1  # how many modules the set above was computed from
         self._own_methods: dict[Path, dict[str, list[Func]]] = {}
 
     # -- modules and symbols ----------------------------------------------
@@ -613,8 +615,7 @@ class Project:
         """``method`` itself, or for an abstract or do-nothing method every override in a
         project subclass that does something (in file order); the method itself when none does."""
         fact = method.fact
-        does_nothing = not fact.calls and not fact.attr_assigns and all(r.kind == "none" for r in fact.return_stmts)
-        if not (fact.is_abstract or does_nothing):
+        if not (fact.is_abstract or _does_nothing(fact)):
             return [method]
         owner = self.class_of(method)
         if owner is None:
@@ -627,7 +628,7 @@ class Project:
                     klass = Klass(facts, klass_fact)
                     if method.fact.name in klass_fact.methods and owner.key in {b.key for b in self.bases(klass)}:
                         override = self.methods(klass)[method.fact.name]
-                        if not override.fact.is_abstract and override.fact.calls:
+                        if not override.fact.is_abstract and not _does_nothing(override.fact):
                             overrides.append(override)
             self._overrides[key] = overrides or [method]
         return self._overrides[key]
@@ -682,9 +683,10 @@ class Project:
         if publish.key not in self._same_thread:
             self._same_thread[publish.key] = {f.key for f, _chain in self.walk(publish, same_thread=True)}
         same_thread = self._same_thread[publish.key]
+        on_threads = self.thread_reach()
         for method in self.methods(klass).values():
-            if method.key == func.key or method.key in same_thread:
-                continue
+            if method.key == func.key or method.key in same_thread or method.key not in on_threads:
+                continue  # a ring of breadcrumbs the caller clears is no buffer: a thread must empty it
             if method.fact.name in ("__enter__", "__exit__", "__aenter__", "__aexit__"):
                 continue  # a context manager's exit pops on the caller's own thread (a memo stack)
             if any(c.receiver == receiver and c.method in DRAINING_METHODS for c in method.fact.calls):
@@ -692,6 +694,33 @@ class Project:
             if method.fact.name != "__init__" and any(a.target == receiver for a in method.fact.attr_assigns):
                 return True  # swapped out for a fresh list by the worker
         return False
+
+    def thread_reach(self) -> set[tuple[str, str]]:
+        """Every function some thread of the project runs: what ``Thread(target=…)``, ``Timer``,
+        ``submit``/``run_in_executor`` and ``Thread`` subclasses' ``run`` reach."""
+        if self._thread_reach_of != len(self.modules):
+            roots: list[Func] = []
+            for facts in sorted({m.path: m for m in self.modules.values()}.values(), key=lambda m: str(m.path)):
+                for klass_fact in facts.classes:
+                    klass = Klass(facts, klass_fact)
+                    run = self.methods(klass).get("run") if "run" in klass_fact.methods else None
+                    if run is not None and self.is_subclass(klass, THREAD_TYPES):
+                        roots.append(run)
+                for fn in facts.functions:
+                    func = Func(facts, fn)
+                    for call in fn.calls:
+                        texts = [v for k, v in call.keywords if k == "target"]
+                        if call.method in ("submit", "apply_async", "start_new_thread") and call.args:
+                            texts.append(call.args[0])
+                        elif call.method in ("Timer", "run_in_executor") and len(call.args) > 1:
+                            texts.append(call.args[1])
+                        roots.extend(r for t in texts if (r := self.reference(func, t)) is not None)
+            reach: set[tuple[str, str]] = set()
+            for root in roots:
+                if root.key not in reach:
+                    reach.update(f.key for f, _ in self.walk(root, max_depth=6))
+            self._thread_reach, self._thread_reach_of = reach, len(self.modules)
+        return self._thread_reach
 
     def is_queue_implementation(self, klass: Klass | None) -> bool:
         """A project class that *is* a queue (a vendored ``queue.Queue``, a subclass of one)."""
@@ -732,6 +761,11 @@ class Project:
         return method in {"post", "request", "send"} and (
             "session" in receiver or "pool" in receiver or receiver in {"http", "client", "_http", "http_client"}
         )
+
+
+def _does_nothing(fact: FunctionFact) -> bool:
+    """A body of ``pass``, ``...``, a docstring or ``return None``: a hook or a protocol's stub."""
+    return not fact.calls and not fact.attr_assigns and all(r.kind == "none" for r in fact.return_stmts)
 
 
 def _qualify(module: ModuleFacts, name: str) -> str:

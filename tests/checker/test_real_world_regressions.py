@@ -239,3 +239,14 @@ def test_a_status_label_the_response_handler_re_enqueues_is_a_retry_of_4xx() -> 
     assert findings(result, "PUB006", "PUB009") == {("worker.py", 48, "PUB009")}
     message = next(v.message for v in result.violations if v.rule == "PUB009")
     assert message.startswith("400, 401, 403, 404, 408, 410, 413, 422 are put back on the buffer") and "line 52" in message
+
+
+def test_a_ring_the_caller_clears_is_not_an_event_buffer() -> None:
+    """bugsnag: breadcrumbs appended on notify() and cleared by the caller; no thread empties them."""
+    result = check("breadcrumb_ring")
+    assert not any("Breadcrumbs" in c for c in result.clients) and not findings(result, "PUB002", "PUB003", "PUB004")
+
+
+def test_a_new_notice_put_on_the_queue_after_a_failure_is_not_a_retry() -> None:
+    """rollbar: a 413 makes the handler report a short notice; the failed payload is never retried."""
+    assert findings(check("failure_notice"), "PUB006") == {("client.py", 18, "PUB006")}
