@@ -714,13 +714,32 @@ class Project:
                             texts.append(call.args[0])
                         elif call.method in ("Timer", "run_in_executor") and len(call.args) > 1:
                             texts.append(call.args[1])
-                        roots.extend(r for t in texts if (r := self.reference(func, t)) is not None)
+                        for text in texts:
+                            roots.extend(self._functions_named_by(func, text))
             reach: set[tuple[str, str]] = set()
             for root in roots:
                 if root.key not in reach:
                     reach.update(f.key for f, _ in self.walk(root, max_depth=6))
             self._thread_reach, self._thread_reach_of = reach, len(self.modules)
         return self._thread_reach
+
+    def _functions_named_by(self, func: Func, text: str) -> list[Func]:
+        """The function ``text`` names in ``func``; for a parameter (a helper that starts threads,
+        ``spawn(name, task)``), the functions its callers pass for it."""
+        referenced = self.reference(func, text)
+        if referenced is not None:
+            return [referenced]
+        names = [p.name for p in func.fact.params]
+        if text not in names:
+            return []
+        position = names.index(text) - (1 if self.class_of(func) is not None and not func.fact.is_static else 0)
+        found = []
+        for caller, call in self.call_sites(func.fact.name):
+            passed = call.keyword(text) or (call.args[position] if 0 <= position < len(call.args) else None)
+            target = self.reference(caller, passed) if passed else None
+            if target is not None and func.key in {t.key for t in self.resolve_calls(caller, call)}:
+                found.append(target)
+        return found
 
     def is_queue_implementation(self, klass: Klass | None) -> bool:
         """A project class that *is* a queue (a vendored ``queue.Queue``, a subclass of one)."""
