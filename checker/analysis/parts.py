@@ -16,6 +16,7 @@ from .project import (
     APPEND_METHODS,
     ASYNC_QUEUE_TYPES,
     DEQUE_TYPES,
+    DRAINING_METHODS,
     ENQUEUE_METHODS,
     EXECUTOR_TYPES,
     LIST_TYPES,
@@ -341,6 +342,7 @@ def event_path(publisher: Publisher) -> list[Func]:
     for func in publisher.functions():
         if any(c.method in _CONSUMING_METHODS and c.receiver and not c.args[:1] for c in func.fact.calls):
             roots.append(func)
+    roots += _list_consumers(publisher)
     found: dict[tuple[str, str], Func] = {}
     while roots:
         root = roots.pop()
@@ -353,6 +355,25 @@ def event_path(publisher: Publisher) -> list[Func]:
             if nested.parent == root.fact.qualname:
                 found.setdefault((str(root.module.path), nested.qualname), Func(root.module, nested))
     return list(found.values())
+
+
+def _list_consumers(publisher: Publisher) -> list[Func]:
+    """Methods that empty a list or deque buffer (``batch, self._ready = self._ready, []``,
+    ``self._buf.popleft()``): the worker's side of an append-and-swap buffer."""
+    project = publisher.project
+    found = []
+    for site in enqueue_sites(publisher):
+        klass = project.class_of(site.func)
+        if site.call.method not in APPEND_METHODS or klass is None:
+            continue
+        receiver = site.call.receiver
+        for method in project.methods(klass).values():
+            if method.key == site.func.key or method.fact.name == "__init__":
+                continue
+            drains = any(c.receiver == receiver and c.method in DRAINING_METHODS for c in method.fact.calls)
+            if drains or any(a.target == receiver for a in method.fact.attr_assigns):
+                found.append(method)
+    return found
 
 
 def _handed_off(publisher: Publisher, func: Func) -> list[Func]:

@@ -234,11 +234,11 @@ def test_a_publisher_behind_a_plugin_list_and_a_storage_provider_is_found_and_ju
 
 def test_a_status_label_the_response_handler_re_enqueues_is_a_retry_of_4xx() -> None:
     """amplitude: get_status() maps 4xx to HttpStatus.INVALID_REQUEST and process_response(res, …)
-    puts those events back on the buffer in that branch."""
+    puts those events back on the buffer in that branch (here with a constant delay: PUB006)."""
     result = check("label_dispatch")
-    assert findings(result, "PUB006", "PUB009") == {("worker.py", 48, "PUB009")}
+    assert findings(result, "PUB006", "PUB009") == {("client.py", 51, "PUB006"), ("client.py", 53, "PUB009")}
     message = next(v.message for v in result.violations if v.rule == "PUB009")
-    assert message.startswith("400, 401, 403, 404, 408, 410, 413, 422 are put back on the buffer") and "line 52" in message
+    assert message.startswith("400, 401, 403, 404, 408, 410, 413, 422 are put back on the buffer") and "line 57" in message
 
 
 def test_a_ring_the_caller_clears_is_not_an_event_buffer() -> None:
