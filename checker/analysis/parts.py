@@ -1129,7 +1129,7 @@ def changes_after_construction(project: Project, klass: Klass) -> Func | None:
     handed over may be one) — assigns ``self.x`` or calls a mutating method on it: the class's
     own code proves its instances change after they are built. That method, or None."""
     family = [klass, *project.bases(klass)]
-    family += [sub for sub in _subclasses(project, klass) if sub.key not in {k.key for k in family}]
+    family += [sub for sub in project.subclasses(klass) if sub.key not in {k.key for k in family}]
     for current in family:
         for method in project.own_methods(current):
             if method.fact.name in ("__init__", "__new__", "__post_init__"):
@@ -1156,16 +1156,6 @@ def _changes_self(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
             if _is_self_attribute(node.func.value):
                 return True
     return False
-
-
-def _subclasses(project: Project, klass: Klass) -> list[Klass]:
-    found = []
-    for facts in {m.path: m for m in project.modules.values()}.values():
-        for klass_fact in facts.classes:
-            sub = Klass(facts, klass_fact)
-            if klass.key in {b.key for b in project.bases(sub)}:
-                found.append(sub)
-    return sorted(found, key=lambda k: k.key)
 
 
 def _class_of_value(project: Project, func: Func, value: str) -> Klass | None:

@@ -555,13 +555,16 @@ class Project:
 
     def subclass_methods(self, klass: Klass, name: str) -> list[Func]:
         """Method ``name`` of each project subclass of ``klass`` that defines it (in file order)."""
+        return [self.methods(sub)[name] for sub in self.subclasses(klass) if name in sub.fact.methods]
+
+    def subclasses(self, klass: Klass) -> list[Klass]:
+        """The parsed project classes that have ``klass`` among their bases, in file order."""
         found = []
         for facts in sorted({m.path: m for m in self.modules.values()}.values(), key=lambda m: str(m.path)):
             for klass_fact in facts.classes:
-                if name in klass_fact.methods:
-                    sub = Klass(facts, klass_fact)
-                    if klass.key in {b.key for b in self.bases(sub)}:
-                        found.append(self.methods(sub)[name])
+                sub = Klass(facts, klass_fact)
+                if klass.key in {b.key for b in self.bases(sub)}:
+                    found.append(sub)
         return found
 
     def _declared_target(self, func: Func, call: CallFact) -> Func | Klass | None:
@@ -606,11 +609,6 @@ class Project:
             return self.methods(constructed).get("__init__")
         return None
 
-    def concrete_override(self, method: Func) -> Func:
-        """For an abstract method, the first override of a project subclass (``Transport.send`` ->
-        ``HttpTransport.send``) among the parsed modules; the method itself otherwise."""
-        return self.implementations(method)[0]
-
     def implementations(self, method: Func) -> list[Func]:
         """``method`` itself, or for an abstract or do-nothing method every override in a
         project subclass that does something (in file order); the method itself when none does."""
@@ -622,14 +620,11 @@ class Project:
             return [method]
         key = (owner.key, method.fact.name)
         if key not in self._overrides:
-            overrides = []
-            for facts in sorted({m.path: m for m in self.modules.values()}.values(), key=lambda m: str(m.path)):
-                for klass_fact in facts.classes:
-                    klass = Klass(facts, klass_fact)
-                    if method.fact.name in klass_fact.methods and owner.key in {b.key for b in self.bases(klass)}:
-                        override = self.methods(klass)[method.fact.name]
-                        if not override.fact.is_abstract and not _does_nothing(override.fact):
-                            overrides.append(override)
+            overrides = [
+                override
+                for override in self.subclass_methods(owner, method.fact.name)
+                if not override.fact.is_abstract and not _does_nothing(override.fact)
+            ]
             self._overrides[key] = overrides or [method]
         return self._overrides[key]
 
