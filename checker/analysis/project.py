@@ -226,6 +226,11 @@ class Project:
             return [replace(compare, value=int(v), constant="") for v in value if isinstance(v, int) and 100 <= v <= 599]
         return []
 
+    def parsed_modules(self) -> list[ModuleFacts]:
+        """Each parsed module once (``modules`` may hold one under two names), in path order,
+        so that answers built by scanning them do not depend on the order files were parsed."""
+        return sorted({m.path: m for m in self.modules.values()}.values(), key=lambda m: str(m.path))
+
     def add(self, facts: ModuleFacts) -> None:
         self.modules[facts.module] = facts
         self._by_path[facts.path] = facts
@@ -517,7 +522,7 @@ class Project:
         """Every call of a function or method called ``name`` in the parsed modules."""
         if self._call_sites_of != len(self.modules):
             self._call_sites = {}
-            for facts in sorted({m.path: m for m in self.modules.values()}.values(), key=lambda m: str(m.path)):
+            for facts in self.parsed_modules():
                 for fn in facts.functions:
                     for call in fn.calls:
                         self._call_sites.setdefault(call.method, []).append((Func(facts, fn), call))
@@ -560,7 +565,7 @@ class Project:
     def subclasses(self, klass: Klass) -> list[Klass]:
         """The parsed project classes that have ``klass`` among their bases, in file order."""
         found = []
-        for facts in sorted({m.path: m for m in self.modules.values()}.values(), key=lambda m: str(m.path)):
+        for facts in self.parsed_modules():
             for klass_fact in facts.classes:
                 sub = Klass(facts, klass_fact)
                 if klass.key in {b.key for b in self.bases(sub)}:
@@ -695,7 +700,7 @@ class Project:
         ``submit``/``run_in_executor`` and ``Thread`` subclasses' ``run`` reach."""
         if self._thread_reach_of != len(self.modules):
             roots: list[Func] = []
-            for facts in sorted({m.path: m for m in self.modules.values()}.values(), key=lambda m: str(m.path)):
+            for facts in self.parsed_modules():
                 for klass_fact in facts.classes:
                     klass = Klass(facts, klass_fact)
                     run = self.methods(klass).get("run") if "run" in klass_fact.methods else None
