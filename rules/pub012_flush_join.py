@@ -24,10 +24,9 @@ from typing import ClassVar
 
 import libcst as cst
 
-from publisher_check.analysis.facts import dotted
 from publisher_check.analysis.parts import client_method
 from publisher_check.analysis.project import QUEUE_TYPES, Func, Publisher
-from publisher_check.fixes.codemods import FixTarget, all_params, body_statements, with_body
+from publisher_check.fixes.codemods import FixTarget, all_params, body_statements, dotted, with_body
 from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.rule import Example, FixSafety, Rule
 

@@ -26,10 +26,17 @@ from typing import ClassVar
 
 import libcst as cst
 
-from publisher_check.analysis.facts import dotted
 from publisher_check.analysis.parts import builders, is_fluent_return, is_setter
 from publisher_check.analysis.project import Func, Klass, Publisher, is_logging_handler
-from publisher_check.fixes.codemods import FixTarget, body_statements, is_literal, own_scope, returns_nothing, with_body
+from publisher_check.fixes.codemods import (
+    FixTarget,
+    body_statements,
+    dotted,
+    is_literal,
+    own_scope,
+    returns_nothing,
+    with_body,
+)
 from publisher_check.ftypes import Finding, Severity, Violation
 from publisher_check.rule import Example, Rule
 

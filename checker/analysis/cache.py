@@ -22,7 +22,7 @@ from ..fsutil import write_atomic
 from . import facts
 from .parsing import Outcome
 
-CACHE_FORMAT = "7"  # bump when the facts' shape, or which files are errors, changes
+CACHE_FORMAT = "8"  # bump when the facts' shape, or which files are errors, changes
 
 _PATH_CLASSES = frozenset({"Path", "PosixPath", "WindowsPath", "PurePath", "PurePosixPath", "PureWindowsPath"})
 

@@ -1,17 +1,18 @@
 """Parsing target files in child processes.
 
-libcst's native parser can overflow its stack and kill the process (long chains of unary,
-boolean or attribute operators segfault it) or take minutes on pathological input. A
-linter must survive any file, so every parse runs in a worker process: a worker that dies
-or runs past the time budget is replaced, and the file it was parsing is reported as a
-per-file error. The workers also give the run both cores.
+Every file is compiled (syntax errors anywhere are reported) and the files that can hold
+publisher parts are turned into facts. That runs in worker processes, which give the run
+both cores; and a linter must survive any file, so a worker that dies or runs past the time
+budget is replaced and the file it was working on is reported as a per-file error.
 """
 
 from __future__ import annotations
 
+import ast
 import faulthandler
 import multiprocessing
 import os
+import sys
 import time
 import warnings
 from collections import deque
@@ -24,13 +25,15 @@ from pathlib import Path
 
 from libcst import ParserSyntaxError
 
-from .facts import ModuleFacts, extract
+from .extraction import extract
+from .facts import ModuleFacts
 
 Request = tuple[Path, str, bytes, bool]  # path, module name, source, syntax check only
 Outcome = ModuleFacts | str | None  # facts; the reason the file could not be parsed; None: syntax fine
 
 DEFAULT_TIMEOUT = 30.0
-BUDGET_LINES = 10_000  # a file of more lines gets the time budget once per this many lines
+BUDGET_LINES = 10_000
+WALK_DEPTH = 20_000  # the recursion limit for walking a tree ast.parse built at the default limit  # a file of more lines gets the time budget once per this many lines
 
 
 def time_budget(timeout: float, source: bytes) -> float:
@@ -40,8 +43,8 @@ def time_budget(timeout: float, source: bytes) -> float:
 
 
 def describe_error(exc: BaseException) -> str:
-    if isinstance(exc, RecursionError):
-        return "too deeply nested to parse (RecursionError)"
+    if isinstance(exc, (RecursionError, MemoryError)):  # CPython's parser runs out of stack
+        return f"too deeply nested to parse ({type(exc).__name__})"
     if isinstance(exc, ParserSyntaxError):
         return f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: {exc.message}"
     lines = str(exc).strip().splitlines()
@@ -66,8 +69,8 @@ def compile_source(path: Path, source: bytes) -> None:
     """The one compile check (VERIFY's and the fix loop's); raises SyntaxError or ValueError.
 
     A full compile, not only the parser's: CPython finds some syntax errors later ('return'
-    outside a function, a misplaced or unknown __future__ import), and libcst finds none of
-    those. It costs no more than building the AST."""
+    outside a function, a misplaced or unknown __future__ import), which neither ``ast.parse``
+    nor libcst reports."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SyntaxWarnings in the target's code are not our verdict
         compile(source, str(path), "exec", dont_inherit=True)
@@ -79,8 +82,16 @@ def parse_one(path: Path, module_name: str, source: bytes, syntax_only: bool) ->
         if syntax_only:
             compile_source(path, source)
             return None
-        facts = extract(path, module_name, source)[0]
-        compile_source(path, source)  # after libcst, whose crashes and hangs the pool reports as such
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, str(path))
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, WALK_DEPTH))  # what CPython parsed, our walk must not refuse
+        try:
+            facts = extract(path, module_name, source, tree)
+        finally:
+            sys.setrecursionlimit(limit)
+        compile_source(path, source)  # not the tree: compiling an ast refuses shallower nesting
         return facts
     except SyntaxError as exc:
         return describe_syntax_error(exc)
@@ -180,7 +191,7 @@ class ParserPool:
                         worker.request = None
                         continue
                     except (EOFError, OSError):
-                        results[path] = "the parser crashed on this file (libcst native parser)"
+                        results[path] = "the parser process died on this file"
                 elif time.monotonic() - worker.started >= worker.budget:
                     results[path] = f"parsing took longer than {worker.budget:g} s"
                 else:

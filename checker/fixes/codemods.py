@@ -21,7 +21,6 @@ from typing import TypeVar
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from ..analysis.facts import dotted, is_stub_body
 from ..config import Config
 from ..ftypes import Violation
 
@@ -30,6 +29,43 @@ N = TypeVar("N", bound=cst.CSTNode)
 _NO_SPACE = cst.SimpleWhitespace("")
 # Nodes that hold statements without being statements themselves.
 _BLOCKS = (cst.BaseSuite, cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase)
+
+
+def dotted(node: cst.CSTNode) -> str | None:
+    """``a.b.c`` for Name/Attribute chains, ``super().x`` for super calls, else None."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted(node.value)
+        return None if base is None else f"{base}.{node.attr.value}"
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "super":
+        return "super()"
+    return None
+
+
+def is_stub_body(body: cst.BaseSuite) -> bool:
+    """Only a docstring, ``...``, ``pass`` or ``raise NotImplementedError``: an interface."""
+    statements: Sequence[cst.CSTNode]
+    if isinstance(body, cst.IndentedBlock):
+        statements = body.body
+    else:
+        statements = [body]
+    for statement in statements:
+        if not isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            return False
+        for small in statement.body:
+            if isinstance(small, cst.Pass):
+                continue
+            if isinstance(small, cst.Expr) and isinstance(
+                small.value, (cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis)
+            ):
+                continue
+            if isinstance(small, cst.Raise) and small.exc is not None:
+                raised = small.exc.func if isinstance(small.exc, cst.Call) else small.exc
+                if dotted(raised) == "NotImplementedError":
+                    continue
+            return False
+    return True
 
 
 class FixTarget:

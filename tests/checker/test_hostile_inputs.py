@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from publisher_check.analysis import parsing
 from publisher_check.cli.check import main
 from publisher_check.config import Config
 from publisher_check.engine import run
@@ -146,17 +148,53 @@ def test_dangling_symlink_is_reported_as_unreadable(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("source", "reason"),
     [
-        # Candidates (a publish method and a queue) go to libcst, whose native parser crashes or crawls:
-        (b"import queue\ndef publish(self): pass\nx = " + b"-" * 100_000 + b"1\n", "crashed"),
-        (b"import queue\ndef publish(self): pass\nx = " + b"+".join([b"1"] * 50_000) + b"\n", "longer than"),
-        # Other files are only compiled, and CPython refuses them cleanly:
+        # Candidates (a publish method and a queue) are parsed into facts; CPython's parser
+        # refuses what it cannot nest, as it would on import:
+        (b"import queue\ndef publish(self): pass\nx = " + b"-" * 100_000 + b"1\n", "too deeply nested"),
+        (b"import queue\ndef publish(self): pass\nx = " + b"+".join([b"1"] * 50_000) + b"\n", "too deeply nested"),
+        # Other files are only compiled:
         (b"x = " + b"-" * 100_000 + b"1\n", "cannot parse"),
     ],
-    ids=["native-crash", "too-slow", "compile-only"],
+    ids=["deep-unary", "deep-chain", "compile-only"],
 )
-def test_parser_crash_or_hang_is_a_per_file_error(tmp_path: Path, source: bytes, reason: str) -> None:
+def test_unparseable_nesting_is_a_per_file_error(tmp_path: Path, source: bytes, reason: str) -> None:
     write(tmp_path / "client.py", CLIENT.encode())
     write(tmp_path / "hostile.py", source)
     result = run([tmp_path], Config(), parse_timeout=3.0)
     assert result.publisher_found, "the run goes on with the other files"
     assert [(e.path.name, reason in e.message) for e in result.errors] == [("hostile.py", True)]
+
+
+def test_a_long_chain_that_python_compiles_gives_facts(tmp_path: Path) -> None:
+    """2,000 terms: CPython compiles it at its default recursion limit, so the facts walk,
+    which recurses deeper than the parser, must not refuse it."""
+    chain = b"+".join([b"1"] * 2_000)
+    write(tmp_path / "client.py", CLIENT.encode() + b"\n    def size(self) -> int:\n        return " + chain + b"\n")
+    result = run([tmp_path], Config())
+    assert result.publisher_found
+    assert result.errors == ()
+
+
+def _die(*_request: object) -> None:
+    os._exit(3)
+
+
+def _hang(*_request: object) -> None:
+    import time
+
+    time.sleep(60)
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="the stand-in parser reaches the workers by fork")
+@pytest.mark.parametrize(("stand_in", "reason"), [(_die, "process died"), (_hang, "longer than")], ids=["dies", "hangs"])
+def test_a_worker_that_dies_or_hangs_is_a_per_file_error(
+    monkeypatch: pytest.MonkeyPatch, stand_in: object, reason: str
+) -> None:
+    """Whatever goes wrong inside a worker, the pool reports that file and serves the next one."""
+    real = parsing.parse_one
+    monkeypatch.setattr(parsing, "parse_one", lambda path, *rest: stand_in() if path.name == "bad.py" else real(path, *rest))
+    requests = [(Path(name), name[:-3], b"x = 1\n", True) for name in ("a.py", "bad.py", "c.py")]
+    with parsing.ParserPool(size=1, timeout=1.0) as pool:
+        outcomes = pool.parse(requests)
+    assert outcomes[Path("a.py")] is None and outcomes[Path("c.py")] is None
+    assert isinstance(outcomes[Path("bad.py")], str) and reason in outcomes[Path("bad.py")]
