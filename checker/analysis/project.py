@@ -8,6 +8,7 @@ set of functions they reach; rules query that ``Publisher`` view.
 from __future__ import annotations
 
 import ast
+import bisect
 import fnmatch
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -167,7 +168,6 @@ class Project:
         self._attr_type_cache: dict[tuple[tuple[str, str], str], str | None] = {}
         self._overrides: dict[tuple[tuple[str, str], str], list[Func]] = {}
         self._call_sites: dict[str, list[tuple[Func, CallFact]]] = {}
-        self._call_sites_of = -1  # how many modules the index above was built from
         self._argument_types: dict[tuple[tuple[str, str], str], str | None] = {}
         self._arguments_in_progress: set[tuple[tuple[str, str], str]] = set()
         self._same_thread: dict[tuple[str, str], set[tuple[str, str]]] = {}
@@ -175,6 +175,16 @@ class Project:
         self._thread_reach: set[tuple[str, str]] = set()
         self._thread_reach_of = -1  # how many modules the set above was computed from
         self._own_methods: dict[Path, dict[str, list[Func]]] = {}
+        # Answers that depend only on the files, not on how many were parsed so far: a module
+        # name always leads to the same file, and facts never change once parsed.
+        self._splits: dict[str, tuple[ModuleFacts, str] | None] = {}
+        self._symbols: dict[tuple[str, str], Klass | Func | None] = {}
+        self._bases: dict[tuple[str, str], list[Klass]] = {}
+        self._classes_of: dict[tuple[str, str], Klass | None] = {}
+        # Scans over the parsed modules, valid while no module is added (the count they saw).
+        self._subclasses: dict[tuple[str, str], tuple[int, list[Klass]]] = {}
+        self._call_site_keys: dict[str, list[tuple[str, int, int]]] = {}
+        self._sited: set[Path] = set()
 
     # -- modules and symbols ----------------------------------------------
 
@@ -264,39 +274,64 @@ class Project:
                 return self.paths[candidates[0]]
         return None
 
-    def _split(self, qualified: str) -> Iterator[tuple[ModuleFacts, str]]:
+    def _split(self, qualified: str) -> tuple[ModuleFacts, str] | None:
+        """The longest project module ``qualified`` starts with, and the rest of the name."""
+        if qualified in self._splits:
+            return self._splits[qualified]
+        found: tuple[ModuleFacts, str] | None = None
         parts = qualified.split(".")
         for cut in range(len(parts) - 1, 0, -1):
             module_name = ".".join(parts[:cut])
             if module_name in self.modules or module_name in self.paths or self._by_suffix(module_name):
                 facts = self.module(module_name)
                 if facts is not None:
-                    yield facts, ".".join(parts[cut:])
-                    return
+                    found = (facts, ".".join(parts[cut:]))
+                    break
+        self._splits[qualified] = found
+        return found
 
     def find_class(self, qualified: str) -> Klass | None:
-        return self._lookup(qualified, lambda facts, rest: next(
-            (Klass(facts, k) for k in facts.classes if k.qualname == rest), None
-        ))
+        key = ("class", qualified)
+        if key not in self._symbols:
+            self._symbols[key] = self._lookup(
+                qualified, lambda facts, rest: next((Klass(facts, k) for k in facts.classes if k.qualname == rest), None)
+            )
+        found = self._symbols[key]
+        return found if isinstance(found, Klass) else None
 
     def find_function(self, qualified: str) -> Func | None:
-        return self._lookup(qualified, lambda facts, rest: Func(facts, fn) if (fn := facts.function(rest)) else None)
+        key = ("function", qualified)
+        if key not in self._symbols:
+            self._symbols[key] = self._lookup(
+                qualified, lambda facts, rest: Func(facts, fn) if (fn := facts.function(rest)) else None
+            )
+        found = self._symbols[key]
+        return found if isinstance(found, Func) else None
 
     def _lookup(self, qualified: str, pick: Callable[[ModuleFacts, str], T | None], depth: int = 0) -> T | None:
         """The symbol ``qualified`` names, following re-exports (``from .models import X`` in a package)."""
-        for facts, rest in self._split(qualified):
-            found = pick(facts, rest)
-            if found is not None:
-                return found
-            head = rest.split(".")[0]
-            imported = dict(facts.imports).get(head)
-            if imported and depth < 4 and imported != qualified:
-                return self._lookup(imported + rest[len(head):], pick, depth + 1)
+        split = self._split(qualified)
+        if split is None:
+            return None
+        facts, rest = split
+        found = pick(facts, rest)
+        if found is not None:
+            return found
+        head = rest.split(".")[0]
+        imported = dict(facts.imports).get(head)
+        if imported and depth < 4 and imported != qualified:
+            return self._lookup(imported + rest[len(head) :], pick, depth + 1)
         return None
 
     def class_of(self, func: Func) -> Klass | None:
         """The class a method belongs to; for a function nested in a method, the method's class
         (its ``self`` is the closure's ``self``)."""
+        if func.key not in self._classes_of:
+            self._classes_of[func.key] = self._class_of(func)
+        return self._classes_of[func.key]
+
+    @staticmethod
+    def _class_of(func: Func) -> Klass | None:
         fact: FunctionFact | None = func.fact
         depth = 0
         while fact is not None and fact.class_name is None and fact.parent is not None and depth < 8:
@@ -311,6 +346,11 @@ class Project:
 
     def bases(self, klass: Klass) -> list[Klass]:
         """Project base classes, nearest first (a simple depth-first MRO)."""
+        if klass.key not in self._bases:
+            self._bases[klass.key] = self._find_bases(klass)
+        return list(self._bases[klass.key])
+
+    def _find_bases(self, klass: Klass) -> list[Klass]:
         found: list[Klass] = []
         stack = [klass]
         seen = {klass.key}
@@ -520,15 +560,24 @@ class Project:
 
     def call_sites(self, name: str) -> list[tuple[Func, CallFact]]:
         """Every call of a function or method called ``name`` in the parsed modules."""
-        if self._call_sites_of != len(self.modules):
-            self._call_sites = {}
-            for facts in self.parsed_modules():
-                for fn in facts.functions:
-                    for call in fn.calls:
-                        self._call_sites.setdefault(call.method, []).append((Func(facts, fn), call))
-            self._call_sites_of = len(self.modules)
+        if len(self._sited) != len(self._by_path):
+            for path, facts in list(self._by_path.items()):
+                if path not in self._sited:
+                    self._sited.add(path)
+                    self._add_call_sites(facts)
             self._argument_types = {k: v for k, v in self._argument_types.items() if v is not None}
         return self._call_sites.get(name, [])
+
+    def _add_call_sites(self, facts: ModuleFacts) -> None:
+        """Index a newly parsed module's calls, keeping each list in file, function, call order."""
+        for function_index, fn in enumerate(facts.functions):
+            for call_index, call in enumerate(fn.calls):
+                keys = self._call_site_keys.setdefault(call.method, [])
+                sites = self._call_sites.setdefault(call.method, [])
+                key = (str(facts.path), function_index, call_index)
+                at = bisect.bisect(keys, key)
+                keys.insert(at, key)
+                sites.insert(at, (Func(facts, fn), call))
 
     def external_name(self, func: Func, call: CallFact) -> str:
         """``queue.Queue.put`` for ``self._q.put(...)`` when ``self._q`` is a Queue, etc."""
@@ -564,13 +613,18 @@ class Project:
 
     def subclasses(self, klass: Klass) -> list[Klass]:
         """The parsed project classes that have ``klass`` among their bases, in file order."""
+        parsed = len(self._by_path)
+        seen = self._subclasses.get(klass.key)
+        if seen is not None and seen[0] == parsed:
+            return list(seen[1])
         found = []
         for facts in self.parsed_modules():
             for klass_fact in facts.classes:
                 sub = Klass(facts, klass_fact)
                 if klass.key in {b.key for b in self.bases(sub)}:
                     found.append(sub)
-        return found
+        self._subclasses[klass.key] = (parsed, found)  # a module parsed meanwhile makes it stale
+        return list(found)
 
     def _declared_target(self, func: Func, call: CallFact) -> Func | Klass | None:
         callee = call.callee
