@@ -14,6 +14,7 @@ its body contradict each other); the later one is recomputed on the new text nex
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import TypeVar
@@ -23,6 +24,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from ..config import Config
 from ..ftypes import Violation
+from .locate import Regions
 
 N = TypeVar("N", bound=cst.CSTNode)
 
@@ -68,12 +70,25 @@ def is_stub_body(body: cst.BaseSuite) -> bool:
     return True
 
 
+def _small_statements(node: cst.CSTNode) -> Iterator[cst.BaseSmallStatement]:
+    """Every simple statement (an import, an assignment …) in source order, at any depth."""
+    for child in node.children:
+        if isinstance(child, cst.BaseSmallStatement):
+            yield child
+        elif isinstance(child, (cst.BaseStatement, *_BLOCKS)):
+            yield from _small_statements(child)
+
+
 class FixTarget:
     """One parsed file offered to the rules' fixes; metadata is computed once and shared."""
 
-    def __init__(self, module: cst.Module, config: Config, *, count_only: bool = False) -> None:
+    def __init__(
+        self, module: cst.Module, config: Config, *, count_only: bool = False, text: str | None = None
+    ) -> None:
         self.module = module
         self.config = config
+        self._text = text  # the module's source when the caller has it: no codegen to learn it
+        self._indexes: dict[int, dict[tuple[int, int], list[cst.CSTNode]]] = {}
         self.replaced: cst.CSTNode | None = None  # the scope of the last fix built here
         # Counting fixable violations needs only whether a fix changes something, not the
         # fixed module: rebuilding and regenerating the whole file per fix is what made a
@@ -89,23 +104,44 @@ class FixTarget:
         return MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
 
     @cached_property
-    def _at(self) -> dict[tuple[int, int], list[cst.CSTNode]]:
+    def _regions(self) -> Regions:
+        try:
+            tree = ast.parse(self.code)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):  # a BOM, a deep nest: whole-module positions
+            tree = None
+        return Regions(self.module, tree, self.code)
+
+    def _index(self, positions: Mapping[cst.CSTNode, CodeRange]) -> dict[tuple[int, int], list[cst.CSTNode]]:
         """Nodes by reported place: (line, 1-based column); defs and classes at their name."""
-        index: dict[tuple[int, int], list[cst.CSTNode]] = {}
-        for node, where in self._positions.items():
-            if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-                where = self._positions[node.name]
-            index.setdefault((where.start.line, where.start.column + 1), []).append(node)
-        return index
+        key = id(positions)
+        if key not in self._indexes:
+            index: dict[tuple[int, int], list[cst.CSTNode]] = {}
+            for node, where in positions.items():
+                if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+                    where = positions[node.name]
+                index.setdefault((where.start.line, where.start.column + 1), []).append(node)
+            self._indexes[key] = index
+        return self._indexes[key]
 
     def nodes_at(self, violation: Violation, kind: type[N]) -> list[N]:
         """Nodes of ``kind`` that the violation's line/column designate, outermost first.
 
         Functions and classes are reported at their name; everything else at its first
         character. Several calls can start at one place (``a.b()(c)``): fixes pick theirs.
+        Only the statement holding the line gets positions, unless it cannot be told apart.
         """
-        found = [n for n in self._at.get((violation.line, violation.column), []) if isinstance(n, kind)]
-        return sorted(found, key=lambda n: self.span(n)[0] - self.span(n)[1])
+        if kind in (cst.FunctionDef, cst.ClassDef):  # found by name, no positions needed
+            definition = self._regions.definition_at(violation.line, violation.column)
+            if definition is not None:
+                return [definition] if isinstance(definition, kind) else []
+        positions = self._regions.at_line(violation.line) or self._positions
+        found = [n for n in self._index(positions).get((violation.line, violation.column), []) if isinstance(n, kind)]
+
+        def length(node: cst.CSTNode) -> tuple[int, int]:
+            where = positions[node]
+            return (where.start.line - where.end.line, where.start.column - where.end.column)
+
+        return sorted(found, key=length)
 
     def node_at(self, violation: Violation, kind: type[N]) -> N | None:
         found = self.nodes_at(violation, kind)
@@ -141,7 +177,7 @@ class FixTarget:
     def imports(self) -> dict[str, str]:
         """Local name -> imported dotted name, for every import in the file (any depth)."""
         names: dict[str, str] = {}
-        for node in self._positions:
+        for node in _small_statements(self.module):
             if isinstance(node, cst.Import):
                 for alias in node.names:
                     name = dotted(alias.name) or ""
@@ -194,8 +230,8 @@ class FixTarget:
 
     @cached_property
     def code(self) -> str:
-        """The module's source text (generating it is a full codegen: done once)."""
-        return self.module.code
+        """The module's source text (generating it is a full codegen: done once, if at all)."""
+        return self._text if self._text is not None else self.module.code
 
     @cached_property
     def _line_starts(self) -> list[int]:

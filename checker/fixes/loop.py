@@ -110,7 +110,9 @@ def _parse_checked(path: Path, data: bytes, config: Config, *, count_only: bool 
         module = cst.parse_module(data)
     except Exception as exc:  # noqa: BLE001 - any parser failure means "do not write this"
         return f"libcst cannot parse it ({describe_error(exc)})"
-    parsed = FixTarget(module, config, count_only=count_only)
+    if count_only:  # nothing is written: a fix that exists is counted, reproducing the file is --fix's check
+        return FixTarget(module, config, count_only=True, text=data.decode(module.encoding))
+    parsed = FixTarget(module, config)
     if parsed.code.encode(module.encoding) != data:
         return "libcst does not reproduce it byte for byte"
     try:
