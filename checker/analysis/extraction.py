@@ -14,9 +14,10 @@ import http
 import io
 import re
 import tokenize
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .facts import (
     AttrAssignFact,
@@ -458,15 +459,21 @@ class FactExtractor:
     # -- the walk -------------------------------------------------------------
 
     def visit(self, node: ast.AST) -> None:
-        method = getattr(self, "visit_" + type(node).__name__, None)
-        if method is not None:
-            method(node)
-        else:
-            self.visit_children(node)
+        kind = type(node)
+        method = _HANDLERS.get(kind)
+        if method is None:
+            method = _HANDLERS[kind] = _handler(kind)
+        method(self, node)
 
     def visit_children(self, node: ast.AST) -> None:
-        for child in ast.iter_child_nodes(node):
-            self.visit(child)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                self.visit(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
 
     def visit_all(self, nodes: Sequence[ast.AST | None]) -> None:
         for node in nodes:
@@ -1001,6 +1008,18 @@ class FactExtractor:
                 StatusCompareFact(_FLIP.get(op, op) if flip else op, value or 0, subject, line, column)
             )
             return
+
+
+_LEAVES = (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)  # nothing below them
+_HANDLERS: dict[type[ast.AST], Callable[[FactExtractor, Any], None]] = {}
+
+
+def _handler(kind: type[ast.AST]) -> Callable[[FactExtractor, Any], None]:
+    """The method that visits nodes of ``kind``, looked up once per node type."""
+    if issubclass(kind, _LEAVES):
+        return lambda _extractor, _node: None
+    method: Callable[[FactExtractor, Any], None] | None = getattr(FactExtractor, "visit_" + kind.__name__, None)
+    return method if method is not None else FactExtractor.visit_children
 
 
 # ---------------------------------------------------------------------------
