@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import http
 import operator
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -316,14 +317,23 @@ def status_table(
     return table
 
 
+_DEFS_BY_LINE: weakref.WeakKeyDictionary[ast.Module, dict[int, ast.FunctionDef | ast.AsyncFunctionDef]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def find_function(module: ast.Module, line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     """The ``def`` whose name is on ``line`` (decorators come before it)."""
-    for node in ast.walk(module):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            first = node.lineno
-            if first == line or (node.decorator_list and node.decorator_list[0].lineno <= line <= first):
-                return node
-    return None
+    if module not in _DEFS_BY_LINE:  # one walk per module, not one per question
+        found: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        for node in ast.walk(module):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+                found.setdefault(node.lineno, node)
+                for decorated in range(first, node.lineno):
+                    found.setdefault(decorated, node)
+        _DEFS_BY_LINE[module] = found
+    return _DEFS_BY_LINE[module].get(line)
 
 
 # ---------------------------------------------------------------------------

@@ -13,8 +13,9 @@ no statement holds the line, the caller falls back to the whole module's positio
 from __future__ import annotations
 
 import ast
+import bisect
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -45,14 +46,11 @@ class _Statement:
         return self.first - len(self.node.leading_lines)
 
 
-def _statements(body: Sequence[cst.BaseStatement], mirror: Sequence[ast.stmt]) -> Iterator[_Statement] | None:
+def _statements(body: Sequence[cst.BaseStatement], mirror: Sequence[ast.stmt]) -> list[_Statement] | None:
     """libcst's statements with the ast statements they stand for; None if they do not line up."""
     if sum(len(s.body) if isinstance(s, cst.SimpleStatementLine) else 1 for s in body) != len(mirror):
         return None
-    return _lined_up(body, mirror)
-
-
-def _lined_up(body: Sequence[cst.BaseStatement], mirror: Sequence[ast.stmt]) -> Iterator[_Statement]:
+    lined_up: list[_Statement] = []
     at = 0
     for statement in body:
         assert isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
@@ -61,7 +59,22 @@ def _lined_up(body: Sequence[cst.BaseStatement], mirror: Sequence[ast.stmt]) -> 
         at += count
         decorators = getattr(group[0], "decorator_list", [])
         first = min([group[0].lineno, *(d.lineno for d in decorators)])
-        yield _Statement(statement, group, first, group[-1].end_lineno or group[-1].lineno)
+        lined_up.append(_Statement(statement, group, first, group[-1].end_lineno or group[-1].lineno))
+    return lined_up
+
+
+class _Block:
+    """One body's statements lined up, searchable by line."""
+
+    def __init__(self, statements: list[_Statement]) -> None:
+        self._statements = statements
+        self._firsts = [s.first for s in statements]
+
+    def holding(self, line: int) -> _Statement | None:
+        at = bisect.bisect_right(self._firsts, line) - 1
+        if at >= 0 and line <= self._statements[at].last:
+            return self._statements[at]
+        return None
 
 
 class Regions:
@@ -72,6 +85,15 @@ class Regions:
         self._tree = tree
         self._text = text
         self._computed: dict[int, Positions] = {}
+        self._blocks: dict[int, _Block | None] = {}
+
+    def _block(self, body: Sequence[cst.BaseStatement], mirror: Sequence[ast.stmt]) -> _Block | None:
+        """``body`` lined up with ``mirror`` (once per body); None if they do not line up."""
+        key = id(body)
+        if key not in self._blocks:
+            statements = _statements(body, mirror)
+            self._blocks[key] = _Block(statements) if statements is not None else None
+        return self._blocks[key]
 
     def at_line(self, line: int) -> Positions | None:
         found = self._find(line) if self._tree is not None else None
@@ -95,8 +117,8 @@ class Regions:
         body: Sequence[cst.BaseStatement] = self._module.body
         mirror: Sequence[ast.stmt] = self._tree.body
         while True:
-            statements = _statements(body, mirror)
-            inner = next((s for s in statements if s.first <= line <= s.last), None) if statements else None
+            block = self._block(body, mirror)
+            inner = block.holding(line) if block is not None else None
             if inner is None:
                 return None
             node, twin = inner.node, inner.mirror[0]
@@ -123,10 +145,10 @@ class Regions:
         indents: list[str] = []
         holder: _Statement | None = None
         while True:
-            statements = _statements(body, mirror)
-            if statements is None:
+            block = self._block(body, mirror)
+            if block is None:
                 return None
-            inner = next((s for s in statements if s.first <= line <= s.last), None)
+            inner = block.holding(line)
             if inner is None:
                 return (holder, indents[:-1]) if holder is not None else None
             holder = inner
