@@ -98,6 +98,11 @@ KNOWN_KEYS: frozenset[str] = frozenset(_LIST_KEYS) | {
     "default-queue-size",
     "callback-timeout",
 }
+# Each file takes these from its own nearest table: they only choose which findings are reported.
+PER_FILE_KEYS: tuple[str, ...] = ("select", "ignore", "per-file-ignores")
+# The rest shape the one whole-project analysis (discovery, the files in it, the fixes) or the
+# run's one verdict, so every table a run reads must agree on them.
+PROJECT_WIDE_KEYS: tuple[str, ...] = tuple(sorted(KNOWN_KEYS - set(PER_FILE_KEYS)))
 
 
 def config_from_table(table: Mapping[str, object], source: Path | None = None) -> Config:
@@ -143,17 +148,40 @@ def _configures(pyproject: Path) -> bool:
     return isinstance(tool, dict) and "publisher-check" in tool
 
 
+def folder_of(path: Path) -> Path:
+    """The resolved folder whose tables configure ``path`` (a folder itself, or a file's folder)."""
+    here = path.resolve()
+    return here if here.is_dir() else here.parent
+
+
 def find_pyproject(start: Path) -> Path | None:
     """The nearest pyproject.toml at or above ``start`` with a ``[tool.publisher-check]`` table
     (as ruff skips a pyproject.toml without ``[tool.ruff]``)."""
-    here = start.resolve()
-    if here.is_file():
-        here = here.parent
-    for folder in (here, *here.parents):
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file() and _configures(candidate):
-            return candidate
-    return None
+    return NearestTables().pyproject_for(start)
+
+
+class NearestTables:
+    """Which pyproject.toml configures each folder, each folder's answer remembered, so that the
+    files of one folder (and the folders on the way up) are looked up once."""
+
+    def __init__(self) -> None:
+        self._found: dict[Path, Path | None] = {}
+
+    def pyproject_for(self, path: Path) -> Path | None:
+        walked: list[Path] = []
+        found: Path | None = None
+        for here in (start := folder_of(path), *start.parents):
+            if here in self._found:
+                found = self._found[here]
+                break
+            walked.append(here)
+            candidate = here / "pyproject.toml"
+            if candidate.is_file() and _configures(candidate):
+                found = candidate
+                break
+        for here in walked:
+            self._found[here] = found
+        return found
 
 
 def load_config(pyproject: Path | None) -> Config:
@@ -168,7 +196,60 @@ def load_config(pyproject: Path | None) -> Config:
         return Config(source=None)
     if not isinstance(table, dict):
         raise ConfigError(f"[tool.publisher-check] in {pyproject} must be a table")
-    return config_from_table(table, source=pyproject)
+    try:
+        return config_from_table(table, source=pyproject)
+    except ConfigError as exc:  # with several tables in a run, say which one is wrong
+        raise ConfigError(str(exc) if str(pyproject) in str(exc) else f"{pyproject}: {exc}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class FileConfigs:
+    """A run's configurations, as ruff resolves them: each checked file takes its rule selection
+    (``PER_FILE_KEYS``) from its own nearest table; ``project`` holds the settings the one
+    whole-project analysis and the verdict use, and serves any file not in ``by_file``."""
+
+    project: Config
+    by_file: Mapping[Path, Config] = field(default_factory=dict)  # resolved path -> its configuration
+
+    def of(self, path: Path) -> Config:
+        return self.by_file.get(path.resolve(), self.project) if self.by_file else self.project
+
+    def distinct(self) -> list[Config]:
+        """Each configuration once, the project's first (by identity: per-file-ignores, a dict,
+        make a Config unhashable)."""
+        seen: dict[int, Config] = {id(self.project): self.project}
+        for config in self.by_file.values():
+            seen.setdefault(id(config), config)
+        return list(seen.values())
+
+
+def describe_source(pyproject: Path | None, path: Path) -> str:
+    """How an error names a configuration: its file, or the defaults ``path`` fell back to."""
+    return (
+        str(pyproject)
+        if pyproject is not None
+        else f"the defaults of {path} (no [tool.publisher-check] at or above it)"
+    )
+
+
+def check_project_wide(configs: Iterable[tuple[Config, str]]) -> None:
+    """Refuse configurations (each with how to name it) that disagree on a project-wide setting:
+    one run is one analysis of the whole project, which cannot follow two values."""
+    described = list(configs)
+    if not described:
+        return
+    first, first_name = described[0]
+    for config, name in described[1:]:
+        differ = [key for key in PROJECT_WIDE_KEYS if getattr(config, _attr(key)) != getattr(first, _attr(key))]
+        if differ:
+            raise ConfigError(
+                f"{first_name} and {name} disagree on {', '.join(differ)}: project-wide settings (one analysis for "
+                "the whole run) must be the same in both; or check them in separate runs, or choose one file with --config"
+            )
+
+
+def _attr(key: str) -> str:
+    return key.replace("-", "_")
 
 
 def with_overrides(
