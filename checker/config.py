@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -48,6 +49,9 @@ class Config:
     default_queue_size: int = DEFAULT_QUEUE_SIZE  # PUB003's fix: the maxsize given to an unbounded queue
     callback_timeout: float = DEFAULT_CALLBACK_TIMEOUT  # PUB010's fix: the timeout given to a callback wait
     source: Path | None = None
+    # The folder per_file_ignores are relative to: that of the table that set them (an extended
+    # one's, for inherited patterns); None: source's folder, or the working directory.
+    per_file_ignores_root: Path | None = None
 
 
 def _strings(key: str, value: object) -> tuple[str, ...]:
@@ -97,15 +101,18 @@ KNOWN_KEYS: frozenset[str] = frozenset(_LIST_KEYS) | {
     "fail-on",
     "default-queue-size",
     "callback-timeout",
+    "extend",
 }
 # Each file takes these from its own nearest table: they only choose which findings are reported.
 PER_FILE_KEYS: tuple[str, ...] = ("select", "ignore", "per-file-ignores")
 # The rest shape the one whole-project analysis (discovery, the files in it, the fixes) or the
 # run's one verdict, so every table a run reads must agree on them.
-PROJECT_WIDE_KEYS: tuple[str, ...] = tuple(sorted(KNOWN_KEYS - set(PER_FILE_KEYS)))
+PROJECT_WIDE_KEYS: tuple[str, ...] = tuple(sorted(KNOWN_KEYS - {*PER_FILE_KEYS, "extend"}))
 
 
-def config_from_table(table: Mapping[str, object], source: Path | None = None) -> Config:
+def config_from_table(table: Mapping[str, object], source: Path | None = None, base: Config | None = None) -> Config:
+    """The configuration ``table`` describes: its keys on top of ``base`` (an extended table's), else
+    of the defaults. ``extend`` itself is read by ``load_config``."""
     unknown = sorted(set(table) - KNOWN_KEYS)
     if unknown:
         where = f" in {source}" if source else ""
@@ -118,13 +125,14 @@ def config_from_table(table: Mapping[str, object], source: Path | None = None) -
             values[attr] = _strings(key, table[key])
     if "per-file-ignores" in table:
         values["per_file_ignores"] = _per_file_ignores(table["per-file-ignores"])
+        values["per_file_ignores_root"] = source.parent if source is not None else None
     if "fail-on" in table:
         values["fail_on"] = _fail_on(table["fail-on"])
     if "default-queue-size" in table:
         values["default_queue_size"] = _positive("default-queue-size", table["default-queue-size"], int)
     if "callback-timeout" in table:
         values["callback_timeout"] = _positive("callback-timeout", table["callback-timeout"], float)
-    return Config(**values)  # type: ignore[arg-type]
+    return replace(base, **values) if base is not None else Config(**values)  # type: ignore[arg-type]
 
 
 def check_rule_ids(key: str, ids: Iterable[str], known: Collection[str]) -> None:
@@ -185,21 +193,47 @@ class NearestTables:
 
 
 def load_config(pyproject: Path | None) -> Config:
-    if pyproject is None:
-        return Config()
+    """The table of ``pyproject`` (the defaults when None, or when it has no table), on top of the
+    file its ``extend`` names: as in ruff, the one way two tables are merged."""
+    return Config() if pyproject is None else _load(pyproject, ())
+
+
+def _read_table(pyproject: Path) -> Mapping[str, object] | None:
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read {pyproject}: {exc}") from None
-    table = data.get("tool", {}).get("publisher-check")
+    tool = data.get("tool", {})
+    table = tool.get("publisher-check") if isinstance(tool, dict) else None
     if table is None:
-        return Config(source=None)
+        return None
     if not isinstance(table, dict):
         raise ConfigError(f"[tool.publisher-check] in {pyproject} must be a table")
+    return table
+
+
+def _load(pyproject: Path, extended_by: tuple[Path, ...]) -> Config:
+    table = _read_table(pyproject)
+    if table is None:
+        return Config(source=None)
+    base = _extended(pyproject, table["extend"], extended_by) if "extend" in table else None
     try:
-        return config_from_table(table, source=pyproject)
+        return config_from_table({k: v for k, v in table.items() if k != "extend"}, source=pyproject, base=base)
     except ConfigError as exc:  # with several tables in a run, say which one is wrong
         raise ConfigError(str(exc) if str(pyproject) in str(exc) else f"{pyproject}: {exc}") from None
+
+
+def _extended(pyproject: Path, extend: object, extended_by: tuple[Path, ...]) -> Config:
+    """The configuration ``extend`` (relative to ``pyproject``'s folder, as ruff's) names."""
+    if not isinstance(extend, str) or not extend.strip():
+        raise ConfigError(f"{pyproject}: [tool.publisher-check] extend must be the path of a pyproject.toml")
+    target = Path(os.path.normpath(pyproject.parent / Path(extend).expanduser()))  # "a/b/../../x": "x"
+    chain = (*extended_by, pyproject)
+    if target.resolve() in {p.resolve() for p in chain}:
+        raise ConfigError(f"{pyproject}: extend goes round in a circle: {' -> '.join(map(str, (*chain, target)))}")
+    if not target.is_file():
+        raise ConfigError(f"{pyproject}: extend = {extend!r} names no file ({target})")
+    return _load(target, chain)
 
 
 @dataclass(frozen=True, slots=True)

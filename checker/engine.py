@@ -138,7 +138,7 @@ def _per_file_ignored(config: Config) -> list[tuple[pathspec.GitIgnoreSpec, set[
 
 
 def _relative_to_config(path: Path, config: Config) -> str:
-    base = config.source.parent if config.source is not None else Path.cwd()
+    base = config.per_file_ignores_root or (config.source.parent if config.source is not None else Path.cwd())
     try:
         return path.resolve().relative_to(base.resolve()).as_posix()
     except ValueError:

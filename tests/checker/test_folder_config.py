@@ -134,7 +134,10 @@ def test_a_pyproject_without_the_table_is_skipped(project: Path) -> None:
 def test_command_line_options_override_every_file(project: Path) -> None:
     write(project / "pkg" / "models" / "pyproject.toml", '[tool.publisher-check]\nselect = ["PUB016"]\n')
     assert reported(project, "--select", "PUB017") == {("pkg/client.py", "PUB017"), ("pkg/models/event.py", "PUB017")}
-    assert reported(project, "--ignore", "PUB016") == BOTH - {("pkg/models/event.py", "PUB016"), ("pkg/models/event.py", "PUB017")}
+    assert reported(project, "--ignore", "PUB016") == BOTH - {
+        ("pkg/models/event.py", "PUB016"),
+        ("pkg/models/event.py", "PUB017"),
+    }
 
 
 def test_config_option_uses_one_file_for_all(project: Path) -> None:
@@ -147,7 +150,10 @@ def test_paths_configured_by_different_files_each_get_their_own(tmp_path: Path) 
     for name, rule in (("pa", "PUB003"), ("pb", "PUB005")):
         write(tmp_path / name / "pyproject.toml", f'[tool.publisher-check]\nselect = ["{rule}"]\n')
         write(tmp_path / name / f"{name}_client" / "__init__.py", "")
-        write(tmp_path / name / f"{name}_client" / "client.py", CLIENT.replace("from pkg.models.event import Event", "Event = dict"))
+        write(
+            tmp_path / name / f"{name}_client" / "client.py",
+            CLIENT.replace("from pkg.models.event import Event", "Event = dict"),
+        )
     expected = {("pa/pa_client/client.py", "PUB003"), ("pb/pb_client/client.py", "PUB005")}
     assert reported(tmp_path, cwd=tmp_path) == expected  # tmp_path has no table: its own files (none) use the defaults
     for order in (("pa", "pb"), ("pb", "pa")):
@@ -207,3 +213,36 @@ def test_fix_leaves_what_a_nested_table_does_not_select(project: Path) -> None:
     assert done.returncode in (0, 1), done.stderr
     assert "queue.Queue()" not in (project / "pkg" / "client.py").read_text(encoding="utf-8")  # PUB003 fixed
     assert worker.read_text(encoding="utf-8") == other
+
+
+def test_extend_inherits_a_table_so_a_nested_one_need_not_repeat_the_project_wide_settings(project: Path) -> None:
+    """ruff's ``extend``, the one merge: the base's keys, then the nested table's on top."""
+    shared = ROOT_TABLE + 'fail-on = "error"\nper-file-ignores = { "pkg/models/event.py" = ["PUB016"] }\n'
+    write(project / "pyproject.toml", shared)
+    nested = write(project / "pkg" / "models" / "pyproject.toml", '[tool.publisher-check]\nignore = ["PUB017"]\n')
+    refused = run_console_script(project)
+    assert refused.returncode == 2 and "disagree on fail-on" in refused.stderr  # defaults are not the root's
+    nested.write_text(
+        '[tool.publisher-check]\nextend = "../../pyproject.toml"\nignore = ["PUB017"]\n', encoding="utf-8"
+    )
+    # select and fail-on come from the root; the inherited pattern stays relative to the root's folder.
+    assert reported(project) == BOTH - {("pkg/models/event.py", "PUB016"), ("pkg/models/event.py", "PUB017")}
+
+
+def test_extend_in_a_circle_is_a_one_line_usage_error(project: Path) -> None:
+    write(project / "pyproject.toml", ROOT_TABLE + 'extend = "pkg/models/pyproject.toml"\n')
+    write(project / "pkg" / "models" / "pyproject.toml", '[tool.publisher-check]\nextend = "../../pyproject.toml"\n')
+    done = run_console_script(project)
+    assert done.returncode == 2 and done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert "extend goes round in a circle" in line and str(project / "pyproject.toml") in line
+
+
+def test_extend_naming_no_file_is_a_one_line_usage_error(project: Path) -> None:
+    nested = write(
+        project / "pkg" / "models" / "pyproject.toml", '[tool.publisher-check]\nextend = "../missing.toml"\n'
+    )
+    done = run_console_script(project)
+    assert done.returncode == 2 and done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert str(nested) in line and "names no file" in line
