@@ -44,7 +44,7 @@ class Options:
     mode: Mode = "informative"
     unsafe_fixes: bool = False  # executive mode also applies the fixes labelled unsafe
     preview: bool = False  # executive mode computes the changes and writes no file (--diff)
-    config: Config | None = None  # used as it is; otherwise read from config_file or the nearest pyproject.toml
+    config: Config | None = None  # used as it is for every file; else config_file's, else each file's nearest table
     config_file: Path | None = None
     select: tuple[str, ...] = ()  # rule ids replacing the configuration's
     ignore: tuple[str, ...] = ()
@@ -99,7 +99,8 @@ def _nearest(targets: Sequence[Path], options: Options) -> FileConfigs:
         config_of(target)
     by_file = {file.resolve(): config_of(file) for file in collect_files(targets, project.exclude)}
     check_project_wide(loaded.values())
-    return FileConfigs(project, by_file)
+    # One table (or none) for everything, the usual case: nothing varies per file.
+    return FileConfigs(project, by_file if len(loaded) > 1 else {})
 
 
 def resolve_configs(targets: Sequence[Path], options: Options) -> FileConfigs:

@@ -246,3 +246,25 @@ def test_extend_naming_no_file_is_a_one_line_usage_error(project: Path) -> None:
     assert done.returncode == 2 and done.stdout == ""
     [line] = done.stderr.splitlines()
     assert str(nested) in line and "names no file" in line
+
+
+def test_unused_suppressions_are_judged_by_each_files_own_selection(project: Path) -> None:
+    """A suppression of a rule its folder does not select is not 'unused'; one of a selected rule is."""
+    model = project / "pkg" / "models" / "event.py"
+    model.write_text(
+        MODEL.replace("def label(self, prefix):", "def label(self, prefix):  # publisher-check: ignore[PUB017]"),
+        encoding="utf-8",
+    )
+    client = project / "pkg" / "client.py"
+    client.write_text(
+        CLIENT.replace(
+            "def publish(self, event: Event) -> None:",
+            "def publish(self, event: Event) -> None:  # publisher-check: ignore[PUB016]",
+        ),
+        encoding="utf-8",
+    )
+    write(project / "pkg" / "models" / "pyproject.toml", '[tool.publisher-check]\nselect = ["PUB016"]\n')
+    done = run_console_script(project, "--format", "json", "--no-cache", "--report-unused-suppressions")
+    assert done.returncode == 1, done.stderr
+    unused = json.loads(done.stdout)["unusedSuppressions"]
+    assert [(Path(u["file"]).name, u["rules"]) for u in unused] == [("client.py", ["PUB016"])]
