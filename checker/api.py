@@ -18,7 +18,17 @@ from pathlib import Path
 from .analysis.cache import FactsCache
 from .analysis.files import collect_files
 from .analysis.suppressions import find_unused
-from .config import Config, ConfigError, check_rule_ids, find_pyproject, load_config, with_overrides
+from .config import (
+    Config,
+    ConfigError,
+    FileConfigs,
+    NearestTables,
+    check_project_wide,
+    check_rule_ids,
+    describe_source,
+    load_config,
+    with_overrides,
+)
 from .engine import model, run, selected_rules
 from .fixes.loop import MAX_ROUNDS, execute, fixability, proposed_fixes
 from .ftypes import FixReport, Metrics, Mode, Notes, Progress, Run, RunResult, Severity, UnusedSuppression, failed
@@ -34,7 +44,7 @@ class Options:
     mode: Mode = "informative"
     unsafe_fixes: bool = False  # executive mode also applies the fixes labelled unsafe
     preview: bool = False  # executive mode computes the changes and writes no file (--diff)
-    config: Config | None = None  # used as it is; otherwise read from config_file or the nearest pyproject.toml
+    config: Config | None = None  # used as it is for every file; else config_file's, else each file's nearest table
     config_file: Path | None = None
     select: tuple[str, ...] = ()  # rule ids replacing the configuration's
     ignore: tuple[str, ...] = ()
@@ -49,36 +59,17 @@ class Options:
     max_rounds: int = MAX_ROUNDS
 
 
-def _one_pyproject(targets: Sequence[Path]) -> Path | None:
-    """The configuration file of every target; targets configured by different files (or one
-    by a file and one by none) are refused rather than judged by the first one's."""
-    found = {target: find_pyproject(target) for target in targets}
-    chosen = found[targets[0]]
-    for target, pyproject in found.items():
-        if pyproject != chosen:
-            described = {
-                p: str(c) if c else "no [tool.publisher-check]" for p, c in ((targets[0], chosen), (target, pyproject))
-            }
-            raise ConfigError(
-                f"{targets[0]} ({described[targets[0]]}) and {target} ({described[target]}) are configured "
-                "differently: check them in separate runs, or choose one file with --config"
-            )
-    return chosen
-
-
-def resolve_config(targets: Sequence[Path], options: Options) -> Config:
-    """The configuration file's table (or ``options.config``) with the options' overrides.
+def _finish(config: Config, options: Options) -> Config:
+    """A configuration checked against the registry, with the command line's overrides (which
+    apply to every file's, as ruff's do).
 
     Unknown rule ids are refused here, against the registry, so that ``config`` need not
     import the rules (which read it)."""
-    config = options.config
-    if config is None:
-        pyproject = options.config_file if options.config_file is not None else _one_pyproject(targets)
-        config = load_config(pyproject)
     for key in ("select", "ignore"):
-        check_rule_ids(key, getattr(config, key), RULES_BY_ID)
-    check_rule_ids("--select", options.select, RULES_BY_ID)
-    check_rule_ids("--ignore", options.ignore, RULES_BY_ID)
+        try:
+            check_rule_ids(key, getattr(config, key), RULES_BY_ID)
+        except ConfigError as exc:
+            raise ConfigError(f"{config.source}: {exc}" if config.source is not None else str(exc)) from None
     return with_overrides(
         config,
         select=options.select or None,
@@ -88,9 +79,47 @@ def resolve_config(targets: Sequence[Path], options: Options) -> Config:
     )
 
 
-def _fix_report(targets: Sequence[Path], config: Config, options: Options) -> FixReport:
+def _nearest(targets: Sequence[Path], options: Options) -> FileConfigs:
+    """Each checked file's configuration is the nearest table among its ancestors (ruff's rule).
+
+    The first path's configuration is the project's: its ``exclude`` decides which files there
+    are, before their own tables are known. Every table read — each path's and each file's —
+    must then agree with it on the project-wide settings."""
+    tables = NearestTables()
+    loaded: dict[Path | None, tuple[Config, str]] = {}
+
+    def config_of(path: Path) -> Config:
+        pyproject = tables.pyproject_for(path)
+        if pyproject not in loaded:
+            loaded[pyproject] = (_finish(load_config(pyproject), options), describe_source(pyproject, path))
+        return loaded[pyproject][0]
+
+    project = config_of(targets[0])
+    for target in targets[1:]:
+        config_of(target)
+    by_file = {file.resolve(): config_of(file) for file in collect_files(targets, project.exclude)}
+    check_project_wide(loaded.values())
+    # One table (or none) for everything, the usual case: nothing varies per file.
+    return FileConfigs(project, by_file if len(loaded) > 1 else {})
+
+
+def resolve_configs(targets: Sequence[Path], options: Options) -> FileConfigs:
+    """``options.config`` or ``--config``'s file for every file (as ruff's ``--config``); otherwise
+    each file's nearest ``[tool.publisher-check]``. The command line's overrides apply to all."""
+    check_rule_ids("--select", options.select, RULES_BY_ID)
+    check_rule_ids("--ignore", options.ignore, RULES_BY_ID)
+    if options.config is not None:
+        return FileConfigs(_finish(options.config, options))
+    if options.config_file is not None:
+        return FileConfigs(_finish(load_config(options.config_file), options))
+    return _nearest(targets, options)
+
+
+def _fix_report(targets: Sequence[Path], configs: FileConfigs, options: Options) -> FixReport:
+    config = configs.project
+
     def verify(sources: Mapping[Path, bytes]) -> RunResult:
-        return run(targets, config, sources, cache=options.cache, progress=options.progress)
+        return run(targets, config, sources, cache=options.cache, progress=options.progress, per_file=configs)
 
     if options.mode == "executive":
         return execute(
@@ -114,9 +143,20 @@ def _fix_report(targets: Sequence[Path], config: Config, options: Options) -> Fi
     )
 
 
-def _unused(result: RunResult, targets: Sequence[Path], config: Config) -> tuple[UnusedSuppression, ...]:
-    selected = {rule.id for rule in selected_rules(config)}
-    return find_unused(result, collect_files(targets, config.exclude), selected, RULES_BY_ID)
+def _unused(result: RunResult, targets: Sequence[Path], configs: FileConfigs) -> tuple[UnusedSuppression, ...]:
+    """Each file's unused suppressions, judged by the rules its own configuration selects."""
+    files = collect_files(targets, configs.project.exclude)
+    groups: dict[int, tuple[Config, list[Path]]] = {}
+    for file in files:
+        config = configs.of(file)
+        groups.setdefault(id(config), (config, []))[1].append(file)
+    order = {file: index for index, file in enumerate(files)}
+    unused = [
+        found
+        for config, group in groups.values()
+        for found in find_unused(result, group, {rule.id for rule in selected_rules(config)}, RULES_BY_ID)
+    ]
+    return tuple(sorted(unused, key=lambda u: (order.get(u.path, len(order)), u.line, u.column)))
 
 
 def show_model(paths: Sequence[Path], options: Options | None = None) -> Model:
@@ -124,7 +164,7 @@ def show_model(paths: Sequence[Path], options: Options | None = None) -> Model:
     lifecycle, with their lines; paths shown relative to the working directory."""
     options = options or Options()
     targets = list(paths) or [Path(".")]
-    config = resolve_config(targets, options)
+    config = resolve_configs(targets, options).project
     return model(targets, config, cache=options.cache, progress=options.progress, root=Path.cwd())
 
 
@@ -134,14 +174,15 @@ def check(paths: Sequence[Path], options: Options | None = None) -> Run:
     options = options or Options()
     started = time.perf_counter()
     targets = list(paths) or [Path(".")]
-    config = resolve_config(targets, options)
-    fixes = _fix_report(targets, config, options)
+    configs = resolve_configs(targets, options)
+    config = configs.project
+    fixes = _fix_report(targets, configs, options)
     result = replace(fixes.final, errors=fixes.final.errors + fixes.write_errors)
     baselined: int | None = None
     if options.baseline is not None:
         result, baselined = options.baseline.filter(result)
         fixes = replace(fixes, initial=options.baseline.filter(fixes.initial)[0])  # the fix rate of new violations only
-    notes = Notes(_unused(result, targets, config) if options.report_unused_suppressions else None, baselined)
+    notes = Notes(_unused(result, targets, configs) if options.report_unused_suppressions else None, baselined)
     metrics = Metrics(
         session_id=options.session_id or str(uuid.uuid4()),
         initial_violations=len(fixes.initial.violations),

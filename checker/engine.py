@@ -24,7 +24,7 @@ from .analysis.facts import ModuleFacts
 from .analysis.files import collect_files
 from .analysis.parsing import DEFAULT_TIMEOUT, Outcome, ParserPool, Request
 from .analysis.project import Project, Publisher, discover, module_index
-from .config import Config
+from .config import Config, FileConfigs
 from .ftypes import FileError, Finding, Progress, RunResult, Violation
 from .registry import RULES_BY_ID
 from .reports.model import Model, describe
@@ -66,6 +66,17 @@ def selected_rules(config: Config) -> list[Rule]:
         for rule_id, rule in sorted(RULES_BY_ID.items())
         if ("ALL" in select or rule_id in select) and rule_id not in ignore and "ALL" not in ignore
     ]
+
+
+def _rules_to_run(config: Config, per_file: FileConfigs | None) -> list[Rule]:
+    """The rules any file's configuration selects (each file's own selection is applied in ``to_violations``)."""
+    if per_file is None:
+        return selected_rules(config)
+    chosen: dict[str, Rule] = {}
+    for each in per_file.distinct():
+        for rule in selected_rules(each):
+            chosen.setdefault(rule.id, rule)
+    return [chosen[rule_id] for rule_id in sorted(chosen)]
 
 
 class Loader:
@@ -127,7 +138,7 @@ def _per_file_ignored(config: Config) -> list[tuple[pathspec.GitIgnoreSpec, set[
 
 
 def _relative_to_config(path: Path, config: Config) -> str:
-    base = config.source.parent if config.source is not None else Path.cwd()
+    base = config.per_file_ignores_root or (config.source.parent if config.source is not None else Path.cwd())
     try:
         return path.resolve().relative_to(base.resolve()).as_posix()
     except ValueError:
@@ -139,11 +150,23 @@ def to_violations(
     modules: dict[Path, ModuleFacts],
     config: Config,
     suppressed: set[tuple[Path, int, str]] | None = None,
+    per_file: FileConfigs | None = None,
 ) -> list[Violation]:
-    """Findings that survive suppressions and per-file ignores; ``suppressed`` collects the others."""
-    per_file = _per_file_ignored(config)
+    """Findings that survive suppressions and per-file ignores; ``suppressed`` collects the others.
+
+    With ``per_file``, each finding is judged by its own file's configuration: a rule that file
+    does not select drops it (before suppressions, which then did not silence it), and the
+    per-file ignores are that configuration's, relative to its folder."""
+    ignores: dict[int, list[tuple[pathspec.GitIgnoreSpec, set[str]]]] = {}
+    chosen: dict[int, set[str]] = {}
     violations: dict[tuple[Path, int, int, str], Violation] = {}
     for rule, finding in findings:
+        own = per_file.of(finding.path) if per_file is not None else config
+        if per_file is not None:
+            if id(own) not in chosen:
+                chosen[id(own)] = {r.id for r in selected_rules(own)}
+            if rule.id not in chosen[id(own)]:
+                continue
         facts = modules.get(finding.path)
         if facts is not None:
             ids = dict(facts.suppressions).get(finding.line)
@@ -151,9 +174,12 @@ def to_violations(
                 if suppressed is not None:
                     suppressed.add((finding.path, finding.line, rule.id))
                 continue
-        if per_file:
-            relative = _relative_to_config(finding.path, config)
-            if any(spec.match_file(relative) and (rule.id in ids or "ALL" in ids) for spec, ids in per_file):
+        if id(own) not in ignores:
+            ignores[id(own)] = _per_file_ignored(own)
+        per_file_ignored = ignores[id(own)]
+        if per_file_ignored:
+            relative = _relative_to_config(finding.path, own)
+            if any(spec.match_file(relative) and (rule.id in ids or "ALL" in ids) for spec, ids in per_file_ignored):
                 continue
         key = (finding.path, finding.line, finding.column, rule.id)
         violations.setdefault(
@@ -227,16 +253,18 @@ def run(
     *,
     cache: FactsCache | None = None,
     progress: Progress | None = None,
+    per_file: FileConfigs | None = None,
 ) -> RunResult:
+    """VERIFY with ``config``; with ``per_file``, each file's findings are chosen by its own configuration."""
     with ParserPool(timeout=parse_timeout, on_done=progress.advance if progress is not None else None) as pool:
         files, loader, project, publishers = _discover(paths, config, pool, sources, cache, progress)
         findings: list[tuple[Rule, Finding]] = []
         for publisher in publishers:
-            for rule in selected_rules(config):
+            for rule in _rules_to_run(config, per_file):
                 findings.extend((rule, finding) for finding in rule.evaluate(publisher))
     modules = {facts.path: facts for facts in project.modules.values()}
     suppressed: set[tuple[Path, int, str]] = set()
-    violations = to_violations(findings, modules, config, suppressed)
+    violations = to_violations(findings, modules, config, suppressed, per_file)
     return RunResult(
         violations=tuple(violations),
         errors=tuple(sorted(loader.errors.values(), key=lambda e: e.path.as_posix())),

@@ -140,7 +140,7 @@ def _explain(rule_id: str) -> str:
     "--config",
     "config_file",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="pyproject.toml to read [tool.publisher-check] from (default: nearest one).",
+    help="pyproject.toml to read [tool.publisher-check] from, for every file (default: each file's nearest one).",
 )
 @click.option("--session-id", default=None, help="Session id for the metrics (generated when absent).")
 @click.option(

@@ -86,8 +86,10 @@ def test_fixture_projects_are_fixed_as_far_as_safe_fixes_go(tmp_path: Path, proj
 
 def test_whole_fixtures_copy_through_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fixed, previewed = tmp_path / "fixed", tmp_path / "previewed"
-    shutil.copytree(FIXTURES, fixed)
-    shutil.copytree(FIXTURES, previewed)
+    # configured/'s table renames the publish/flush/close methods, which the other projects do not
+    # share: one run is one analysis, so checking it beside them is refused (test_folder_config).
+    shutil.copytree(FIXTURES, fixed, ignore=shutil.ignore_patterns("configured"))
+    shutil.copytree(FIXTURES, previewed, ignore=shutil.ignore_patterns("configured"))
     untouched = snapshot(previewed)
 
     monkeypatch.chdir(previewed)
