@@ -163,9 +163,20 @@ class ModuleFacts:
     module_calls: tuple[CallFact, ...]  # calls at module level
     module_types: tuple[tuple[str, str], ...]  # module variable -> resolved constructor
     suppressions: tuple[tuple[int, tuple[str, ...]], ...] = field(default=())  # () = all rules
+    # Lookups by name, filled on first use: a client module can hold thousands of functions.
+    _by_qualname: dict[str, FunctionFact] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _by_parent: dict[str, list[FunctionFact]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def function(self, qualname: str) -> FunctionFact | None:
-        for fn in self.functions:
-            if fn.qualname == qualname:
-                return fn
-        return None
+        """The first def named ``qualname`` (a conditional redefinition keeps the first)."""
+        if not self._by_qualname and self.functions:
+            for fn in self.functions:
+                self._by_qualname.setdefault(fn.qualname, fn)
+        return self._by_qualname.get(qualname)
+
+    def nested_in(self, qualname: str) -> list[FunctionFact]:
+        """The functions defined directly inside function ``qualname``, in file order."""
+        if not self._by_parent and self.functions:
+            for fn in self.functions:
+                self._by_parent.setdefault(fn.parent or "", []).append(fn)
+        return self._by_parent.get(qualname, [])

@@ -136,13 +136,9 @@ def buffer_of(publisher: Publisher, site: EnqueueSite) -> Buffer:
     parts = receiver.split(".")
     klass = project.class_of(site.func)
     if parts[0] == "self" and len(parts) == 2 and klass is not None:
-        for method in project.methods(klass).values():
-            for assign in method.fact.attr_assigns:
-                if assign.target == receiver and assignment is None:
-                    owner, assignment = method, assign
-                    construction = next(
-                        (c for c in method.fact.calls if c.assigned_to == receiver and c.line == assign.line), None
-                    )
+        for method, assign in project.assignments_to(klass, receiver)[:1]:
+            owner, assignment = method, assign
+            construction = next((c for c in method.fact.calls if c.assigned_to == receiver and c.line == assign.line), None)
     return Buffer(kind, type_name, owner, construction, assignment)
 
 
@@ -351,9 +347,8 @@ def event_path(publisher: Publisher) -> list[Func]:
         for reached, _chain in project.walk(root):
             found.setdefault(reached.key, reached)
             roots.extend(_handed_off(publisher, reached))  # pool.submit(self._deliver, e) …
-        for nested in root.module.functions:
-            if nested.parent == root.fact.qualname:
-                found.setdefault((str(root.module.path), nested.qualname), Func(root.module, nested))
+        for nested in root.module.nested_in(root.fact.qualname):
+            found.setdefault((str(root.module.path), nested.qualname), Func(root.module, nested))
     return list(found.values())
 
 
@@ -650,7 +645,7 @@ def _predicate_references(func: Func) -> list[str]:
     """``giveup=fatal_exception`` and friends: retry predicates handed to a library."""
     values = [v for d in func.fact.decorators for k, v in d.keywords if k in _PREDICATE_KEYWORDS]
     values += [v for c in func.fact.calls for k, v in c.keywords if k in _PREDICATE_KEYWORDS]
-    nested = [fn for fn in func.module.functions if fn.parent == func.fact.qualname]
+    nested = func.module.nested_in(func.fact.qualname)
     values += [v for fn in nested for d in fn.decorators for k, v in d.keywords if k in _PREDICATE_KEYWORDS]
     return [v for v in values if v not in ("<expr>", "<lambda>")]
 

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from ..config import Config
 from .evaluate import module_constants
-from .facts import CallFact, ClassFact, FunctionFact, ModuleFacts, StatusCompareFact
+from .facts import AttrAssignFact, CallFact, ClassFact, FunctionFact, ModuleFacts, StatusCompareFact
 
 T = TypeVar("T")
 
@@ -181,6 +181,10 @@ class Project:
         self._symbols: dict[tuple[str, str], Klass | Func | None] = {}
         self._bases: dict[tuple[str, str], list[Klass]] = {}
         self._classes_of: dict[tuple[str, str], Klass | None] = {}
+        self._uses: dict[
+            tuple[str, str],
+            tuple[dict[str, list[tuple[Func, AttrAssignFact]]], dict[str, list[tuple[Func, CallFact]]]],
+        ] = {}
         # Scans over the parsed modules, valid while no module is added (the count they saw).
         self._subclasses: dict[tuple[str, str], tuple[int, list[Klass]]] = {}
         self._call_site_keys: dict[str, list[tuple[str, int, int]]] = {}
@@ -476,17 +480,39 @@ class Project:
         klass = self.class_of(func)
         if klass is None or len(parts) != 2 or parts[0] != "self":
             return None
-        for method in self.methods(klass).values():
-            for assign in method.fact.attr_assigns:
-                if assign.target == container and assign.elements:
-                    return self.receiver_type(method, assign.elements[0], depth)
-        for method in self.methods(klass).values():
-            for call in method.fact.calls:
-                if call.receiver in (container, f"{container}[]") and call.method in ("append", "appendleft", "add") and call.args:
-                    found = self.value_type(method, call.args[0], depth)
-                    if found:
-                        return found
+        for method, assign in self.assignments_to(klass, container):
+            if assign.elements:
+                return self.receiver_type(method, assign.elements[0], depth)
+        for method, call in self.calls_on(klass, container):
+            if call.method in ("append", "appendleft", "add") and call.args:
+                found = self.value_type(method, call.args[0], depth)
+                if found:
+                    return found
         return None
+
+    def assignments_to(self, klass: Klass, target: str) -> list[tuple[Func, AttrAssignFact]]:
+        """The assignments to ``target`` (``self._queue``) in the class's methods, own and
+        inherited, in method order."""
+        return self._attribute_uses(klass)[0].get(target, [])
+
+    def calls_on(self, klass: Klass, container: str) -> list[tuple[Func, CallFact]]:
+        """The calls the class's methods make on ``container`` or on one of its items
+        (``self.plugins[kind].append``), in method and call order."""
+        return self._attribute_uses(klass)[1].get(container, [])
+
+    def _attribute_uses(
+        self, klass: Klass
+    ) -> tuple[dict[str, list[tuple[Func, AttrAssignFact]]], dict[str, list[tuple[Func, CallFact]]]]:
+        if klass.key not in self._uses:
+            assigns: dict[str, list[tuple[Func, AttrAssignFact]]] = {}
+            calls: dict[str, list[tuple[Func, CallFact]]] = {}
+            for method in self.methods(klass).values():
+                for assign in method.fact.attr_assigns:
+                    assigns.setdefault(assign.target, []).append((method, assign))
+                for call in method.fact.calls:
+                    calls.setdefault(call.receiver.removesuffix("[]"), []).append((method, call))
+            self._uses[klass.key] = (assigns, calls)
+        return self._uses[klass.key]
 
     def value_type(self, func: Func, value: str, depth: int = 0) -> str | None:
         """The type of an argument's value: ``Plugin(...)`` builds a Plugin, a name has its own type."""
@@ -915,7 +941,7 @@ def _puts_on_a_queue(project: Project, func: Func) -> bool:
     """True when ``func`` (any public method) hands something to a known queue type on its own thread."""
     if func.fact.is_abstract:
         return False
-    closures = [Func(func.module, fn) for fn in func.module.functions if fn.parent == func.fact.qualname]
+    closures = [Func(func.module, fn) for fn in func.module.nested_in(func.fact.qualname)]
     if any(_puts_on_a_queue(project, closure) for closure in closures):
         return True  # a closure handed to an error-boundary helper (run_safely(capture)) is the entry's body
     for reached, _chain in project.walk(func, max_depth=5, same_thread=True):
@@ -995,13 +1021,20 @@ def _calls_what_it_takes(function: ast.AST) -> bool:
 def is_task_runner(project: Project, klass: Klass) -> bool:
     """A worker whose queue holds callables it runs (sentry's BackgroundWorker, an executor):
     it carries whatever its caller submits; the caller's sends are judged with the caller."""
-    module = project.syntax(klass.module.path)
+    prefix = klass.fact.qualname + "."
+    takers = {  # the methods that take something from a queue, themselves or in a nested function
+        fn.qualname.split(".<locals>.")[0][len(prefix) :]
+        for fn in klass.module.functions
+        if fn.qualname.startswith(prefix) and any(c.method in ("get", "get_nowait") for c in fn.calls)
+    }
+    module = project.syntax(klass.module.path) if takers else None
     if module is None:
         return False
     for node in ast.walk(module):
         if isinstance(node, ast.ClassDef) and node.name == klass.fact.name and node.lineno <= klass.fact.line <= node.body[0].lineno:
             return any(
-                isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and _calls_what_it_takes(item) for item in node.body
+                isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name in takers and _calls_what_it_takes(item)
+                for item in node.body
             )
     return False
 
@@ -1113,6 +1146,5 @@ def _compute_reach(publisher: Publisher) -> None:
                         pending.append(stored)
                         publisher.components.add(stored.key)
         # Nested functions are reachable through their parent.
-        for fn in func.module.functions:
-            if fn.parent == func.fact.qualname:
-                funcs.append(Func(func.module, fn))
+        for fn in func.module.nested_in(func.fact.qualname):
+            funcs.append(Func(func.module, fn))
