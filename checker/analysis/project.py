@@ -403,6 +403,9 @@ class Project:
     def attr_type(self, klass: Klass, attr: str) -> str | None:
         key = (klass.key, attr)
         if key not in self._attr_type_cache:
+            # Unknown while it is being worked out: ``self.a = self.b.make()`` beside
+            # ``self.b = self.a.make()`` asks for itself, and must end, not recurse for ever.
+            self._attr_type_cache[key] = None
             self._attr_type_cache[key] = self._compute_attr_type(klass, attr)
         return self._attr_type_cache[key]
 

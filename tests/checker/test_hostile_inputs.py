@@ -198,3 +198,21 @@ def test_a_worker_that_dies_or_hangs_is_a_per_file_error(
         outcomes = pool.parse(requests)
     assert outcomes[Path("a.py")] is None and outcomes[Path("c.py")] is None
     assert isinstance(outcomes[Path("bad.py")], str) and reason in outcomes[Path("bad.py")]
+
+
+def test_attribute_types_that_depend_on_themselves_end(tmp_path: Path) -> None:
+    """Found in the stdlib (idlelib's StubObjectTreeItem, shlex): an attribute typed by what
+    callers pass, where the caller passes that same attribute; and ``self.x = self.x.f()``."""
+    write(tmp_path / "client.py", CLIENT.encode())
+    write(
+        tmp_path / "tree.py",
+        b"import queue\n\n\nclass Item:\n"
+        b"    def __init__(self, link):\n        self.link = link\n        self._queue = queue.Queue(maxsize=10)\n"
+        b"        self.chars = 'abc'\n        self.chars = self.chars.translate({})\n\n"
+        b"    def publish(self, event):\n        self._queue.put_nowait(event)\n        self.link.send(event)\n"
+        b"        self.chars.strip()\n\n"
+        b"    def children(self):\n        return [Item(self.link)]\n",
+    )
+    result = run([tmp_path], Config())
+    assert result.publisher_found
+    assert result.errors == ()
