@@ -56,9 +56,6 @@ def encode(document: Any) -> bytes:
     return _JSON.encode(document).encode()  # ASCII: ensure_ascii is on
 
 
-def encode_batch(events: Sequence[dict[str, Any]], ids: Sequence[str] = ()) -> bytes:
-    """``{"batch": [...]}`` in one call, with ``"ids": [...]`` (one per event) when given;
-    raises if any event is not JSON."""
-    if ids:
-        return encode({"batch": events, "ids": ids})
+def encode_batch(events: Sequence[dict[str, Any]]) -> bytes:
+    """``{"batch": [...]}`` in one call; raises if any event is not JSON."""
     return encode({"batch": events})

@@ -11,6 +11,7 @@ import queue
 from collections import Counter, deque
 from typing import Any
 
+from .encoding import encode
 from .reports import DROPPED, EVENT_NAMES, REPLAYED, SPOOL_EVENT_NAMES, TERMINAL_OUTCOMES, DeliveryStats
 
 
@@ -43,15 +44,29 @@ class Entry:
     """One published event; compared by identity, since one dict may be published twice.
 
     A plain slotted class, not a frozen dataclass: publish() makes one per event, and a frozen
-    dataclass's ``__init__`` costs three times as much. ``id`` is the event's stable id with a
-    spool (sent with it, so a collector can de-duplicate), "" without one.
+    dataclass's ``__init__`` costs three times as much. With a spool, ``id`` is the event's
+    stable id (sent with it, so a collector can de-duplicate): given for a replayed event, made
+    from ``number`` by ``EventQueue.stable_id`` when first needed for a new one, so that
+    publish() does not format it. ``body`` is the event's JSON once ``encoded(entry)``: with
+    a spool, the worker and the spool writer share one encoding.
     """
 
-    __slots__ = ("event", "id")
+    __slots__ = ("event", "id", "number", "body")
 
     def __init__(self, event: dict[str, Any], event_id: str = "") -> None:
         self.event = event
         self.id = event_id
+        self.number = 0  # its place among the client's accepted events: set with a spool only
+        self.body: bytes | None = None
+
+
+def encoded(entry: Entry) -> bytes:
+    """The entry's event as JSON, encoded on the first call (from any thread: the result is
+    the same) and kept in ``entry.body``; raises as ``encode()`` does for one that is not JSON."""
+    body = entry.body
+    if body is None:
+        body = entry.body = encode(entry.event)
+    return body
 
 
 class EventQueue(queue.Queue[Entry]):
@@ -68,11 +83,12 @@ class EventQueue(queue.Queue[Entry]):
         self._held: dict[Entry, int] = {}  # taken by a worker, no outcome yet -> failed attempts
         self._counts: Counter[str] = Counter()
         self._refused = 0  # puts refused because the queue was full (never published)
-        # With a spool: what its writer is to commit (entries, and ids of settled entries), and
-        # how many events without an outcome it may hold.
+        # With a spool: what its writer is to commit (entries, and ids of settled entries), how
+        # many events without an outcome it may hold, and what this client's ids start with.
         self.spool_ops: deque[Entry | str] | None = None
         self.spool_limit = 0
         self.spool_path = ""
+        self.spool_id_prefix = ""
 
     def _put(self, item: Entry) -> None:
         if not self.accepting:  # close() won the race against this publish()
@@ -82,8 +98,15 @@ class EventQueue(queue.Queue[Entry]):
             if self.unfinished_tasks >= self.spool_limit:
                 raise SpoolFullError(self.spool_limit, self.spool_path)
             ops.append(item)
+            item.number = self._accepted + 1
         super()._put(item)
         self._accepted += 1
+
+    def stable_id(self, entry: Entry) -> str:
+        """A spooled entry's stable id: unique to this client, the same from every thread."""
+        if not entry.id:
+            entry.id = f"{self.spool_id_prefix}{entry.number}"
+        return entry.id
 
     def replay(self, entries: list[Entry]) -> None:
         """Queue what the spool held from an earlier run, before any new event (beyond maxsize)."""
@@ -174,7 +197,7 @@ class EventQueue(queue.Queue[Entry]):
                 else:
                     self._held[entry] = attempt
             if settled and self.spool_ops is not None:  # after the entry itself: see _put
-                self.spool_ops.extend(entry.id for entry in held)
+                self.spool_ops.extend(self.stable_id(entry) for entry in held)
             self._counts[outcome] += len(held)
         return held
 
