@@ -139,16 +139,23 @@ class EventQueue(queue.Queue[Entry]):
                 self.not_empty.wait(timeout)
                 if not self._qsize():
                     return []
-            entries = [self._get() for _ in range(min(limit, self._qsize()))]
+            waiting = self.queue
+            entries = [waiting.popleft() for _ in range(min(limit, len(waiting)))]
+            self._hand_out(entries)
             self.not_full.notify(len(entries))
         return entries
 
     def _get(self) -> Entry:
         item = super()._get()
-        self._taken += 1
-        self._working[item] = self._taken
-        self._held[item] = 0
+        self._hand_out([item])
         return item
+
+    def _hand_out(self, entries: list[Entry]) -> None:
+        """Entries just taken off the queue: working (numbered in queue order) and held."""
+        first = self._taken + 1
+        self._taken += len(entries)
+        self._working.update(zip(entries, range(first, self._taken + 1), strict=True))
+        self._held.update(dict.fromkeys(entries, 0))
 
     @property
     def accepted(self) -> int:
