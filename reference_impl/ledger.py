@@ -48,16 +48,18 @@ class Entry:
     stable id (sent with it, so a collector can de-duplicate): given for a replayed event, made
     from ``number`` by ``EventQueue.stable_id`` when first needed for a new one, so that
     publish() does not format it. ``body`` is the event's JSON once ``encoded(entry)``: with
-    a spool, the worker and the spool writer share one encoding.
+    a spool, the worker and the spool writer share one encoding. ``settled`` tells the spool
+    writer that an event it has not written yet needs no writing any more.
     """
 
-    __slots__ = ("event", "id", "number", "body")
+    __slots__ = ("event", "id", "number", "body", "settled")
 
     def __init__(self, event: dict[str, Any], event_id: str = "") -> None:
         self.event = event
         self.id = event_id
         self.number = 0  # its place among the client's accepted events: set with a spool only
         self.body: bytes | None = None
+        self.settled = False  # it has its terminal outcome (set under the queue's lock)
 
 
 def encoded(entry: Entry) -> bytes:
@@ -201,6 +203,7 @@ class EventQueue(queue.Queue[Entry]):
             for entry in held:
                 if settled:
                     del self._held[entry]
+                    entry.settled = True
                 else:
                     self._held[entry] = attempt
             if settled and self.spool_ops is not None:  # after the entry itself: see _put

@@ -5,11 +5,11 @@ Reports go through ``report`` (the client counts and hands them to its on() hand
 The ledger appends to ``ops`` under its lock: an Entry when an event is accepted, its id when the
 event reaches a terminal outcome (success, permanent error, exhausted retries; never ``dropped``,
 which stays in the spool for the next run). So an event's id always comes after the event
-itself, and the writer applies them in that order: an event settled before its commit costs no
-disk write at all. Every ``commit_interval`` seconds (or at once while more than ``group_size``
-are waiting) one transaction takes up to ``group_size`` operations. Each event is encoded once:
-the JSON the worker sends is the JSON stored (``ledger.encoded``), whichever thread needs it
-first. A failed commit (disk full, read-only file) is counted as ``persist_failed`` and
+itself, and the writer applies them in that order: an event settled before its commit (in its
+group, or already when its group is written: ``Entry.settled``) costs no disk write at all.
+Every ``commit_interval`` seconds (or at once while more than ``group_size`` are waiting) one
+transaction takes up to ``group_size`` operations. Each event is encoded once: the JSON the
+worker sends is the JSON stored (``ledger.encoded``), whichever thread needs it first. A failed commit (disk full, read-only file) is counted as ``persist_failed`` and
 reported; the events are still delivered from memory, and the writer goes on.
 """
 
@@ -39,6 +39,7 @@ class SpoolWriter:
         self._interval = commit_interval
         self._group_size = group_size
         self._report = report
+        self._unwritten: set[str] = set()  # ids of events skipped as settled, until their id comes
         self._stop = threading.Event()
         self._failure_log = LogThrottle()
         self._thread = threading.Thread(target=self._run, name="activity-publisher-spool-writer", daemon=True)
@@ -71,8 +72,14 @@ class SpoolWriter:
             op = ops.popleft()
             taken += 1
             if isinstance(op, Entry):
-                inserts[self._events.stable_id(op)] = op
-            elif inserts.pop(op, None) is None:  # settled before it was written: nothing to do
+                event_id = self._events.stable_id(op)
+                if op.settled:  # delivered before it was written: its id follows, write neither
+                    self._unwritten.add(event_id)
+                else:
+                    inserts[event_id] = op
+            elif op in self._unwritten:
+                self._unwritten.remove(op)
+            elif inserts.pop(op, None) is None:  # not settled in this group: it is on disk
                 deletes.append(op)
         if not taken:
             return False
