@@ -35,7 +35,7 @@ from .delivery import (
     retry_after_delay,
     secret_forms,
 )
-from .encoding import encode, encode_batch
+from .encoding import encode_batch, encode_text
 from .ledger import ClientClosedError, Entry, EventQueue, QueueFullError, encoded
 from .models import ActivityEnvelope, AuditLogActivity
 from .reports import (
@@ -291,7 +291,9 @@ class ActivityClient:
         never delays exit. A report that a worker was handing to the on() handlers when the
         deadline passed can reach them just after close() returns (``stats`` already counts it).
         A Ctrl-C while it waits ends the waiting early: the events are settled as above before
-        the KeyboardInterrupt goes on. Idempotent; a second call waits for the first.
+        the KeyboardInterrupt goes on. Idempotent; a second call waits for the first. With a
+        spool, the last part of the time (FINAL_COMMIT_SHARE, at most FINAL_COMMIT_RESERVE) is
+        the writer's, for its last commit; one that takes longer ends after close() returns.
         """
         now = time.monotonic()
         deadline = now + (CLOSE_TIMEOUT if timeout is None else max(0.0, timeout))
@@ -428,7 +430,7 @@ class ActivityClient:
                 self._send(entries, batch)
                 return
         sendable: list[Entry] = []
-        bodies: list[bytes] = []
+        bodies: list[str] = []
         for entry in entries:
             try:
                 body = encoded(entry)
@@ -441,11 +443,11 @@ class ActivityClient:
         if not sendable:
             return
         if self._config.batch_size == 1:
-            self._send(sendable, bodies[0])
+            self._send(sendable, bodies[0].encode())
         else:
             ids = self._ids(sendable)
-            tail = b'],"ids":' + encode(ids) + b"}" if ids else b"]}"
-            self._send(sendable, b'{"batch":[' + b",".join(bodies) + tail)
+            tail = '],"ids":' + encode_text(ids) + "}" if ids else "]}"
+            self._send(sendable, ('{"batch":[' + ",".join(bodies) + tail).encode())
 
     def _ids(self, entries: list[Entry]) -> list[str]:
         """The events' stable ids, sent in a batch body: with a spool only."""

@@ -48,14 +48,27 @@ def _as_json_would(value: object) -> object:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def encode(document: Any) -> bytes:
-    """The document as compact JSON; raises (TypeError, ValueError, or whatever user code in it
-    raises) for one that is not JSON."""
+def _orjson_body(document: Any) -> bytes | None:
+    """orjson's encoding, or None where ``json`` must decide (no orjson, or a ``null`` in it)."""
     if _orjson is not None:
         body: bytes = _orjson.dumps(document, default=_as_json_would, option=_ORJSON_OPTIONS)
         if b"null" not in body:  # no None, so no NaN or infinity that orjson made into null
             return body
-    return _JSON.encode(document).encode()  # ASCII: ensure_ascii is on
+    return None
+
+
+def encode(document: Any) -> bytes:
+    """The document as compact JSON; raises (TypeError, ValueError, or whatever user code in it
+    raises) for one that is not JSON."""
+    body = _orjson_body(document)
+    return _JSON.encode(document).encode() if body is None else body  # ASCII: ensure_ascii is on
+
+
+def encode_text(document: Any) -> str:
+    """encode() as text, for JSON that is kept (the spool's rows): sized to fit, where each of
+    orjson's bytes objects holds on to a buffer of a few KiB."""
+    body = _orjson_body(document)
+    return _JSON.encode(document) if body is None else body.decode()
 
 
 def encode_batch(events: Sequence[dict[str, Any]]) -> bytes:

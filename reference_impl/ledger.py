@@ -11,7 +11,7 @@ import queue
 from collections import Counter, deque
 from typing import Any
 
-from .encoding import encode
+from .encoding import encode_text
 from .reports import DROPPED, EVENT_NAMES, REPLAYED, SPOOL_EVENT_NAMES, TERMINAL_OUTCOMES, DeliveryStats
 
 
@@ -58,16 +58,16 @@ class Entry:
         self.event = event
         self.id = event_id
         self.number = 0  # its place among the client's accepted events: set with a spool only
-        self.body: bytes | None = None
+        self.body: str | None = None
         self.settled = False  # it has its terminal outcome (set under the queue's lock)
 
 
-def encoded(entry: Entry) -> bytes:
-    """The entry's event as JSON, encoded on the first call (from any thread: the result is
+def encoded(entry: Entry) -> str:
+    """The entry's event as JSON text, encoded on the first call (from any thread: the result is
     the same) and kept in ``entry.body``; raises as ``encode()`` does for one that is not JSON."""
     body = entry.body
     if body is None:
-        body = entry.body = encode(entry.event)
+        body = entry.body = encode_text(entry.event)
     return body
 
 

@@ -104,7 +104,7 @@ class SpoolWriter:
             except Exception:
                 del inserts[event_id]
             else:
-                rows.append((event_id, body.decode()))
+                rows.append((event_id, body))
         return rows
 
     def _failed(self, entries: list[Entry], deletes: int, exc: Exception) -> None:
