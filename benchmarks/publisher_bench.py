@@ -777,6 +777,9 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))} (known: {', '.join(SCENARIOS)})")
     facts = run_facts()
+    from activity_publisher.encoding import ENCODER
+
+    facts["json_encoder"] = ENCODER  # orjson with the fast extra installed, else json
     print(f"publisher benchmark: {events:,} events, producers {plan.producers}", file=sys.stderr, flush=True)
     report = orchestrate(plan, with_down=not args.no_down)
     report["facts"] = facts
