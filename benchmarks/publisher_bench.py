@@ -290,9 +290,12 @@ def run_scenario(
     cpu_s = time.process_time() - cpu0
     # CPU of the client's own threads (workers, consumers), not the producers or this main thread
     skip = {threading.main_thread().native_id} | {thread.native_id for thread in threads}
-    background_cpu_s = sum(
-        cpu - threads_cpu0.get(tid, 0.0) for tid, cpu in _thread_cpu().items() if tid not in skip
-    )
+    background = {tid: cpu - threads_cpu0.get(tid, 0.0) for tid, cpu in _thread_cpu().items() if tid not in skip}
+    background_cpu_s = sum(background.values())
+    names = {thread.native_id: thread.name for thread in threading.enumerate()}
+    by_thread: dict[str, float] = {}
+    for tid, cpu in background.items():  # e.g. "activity-publisher-worker-0": where the CPU goes
+        by_thread[names.get(tid, "other")] = by_thread.get(names.get(tid, "other"), 0.0) + 1e6 * cpu / events
     sink_cpu_s = (sink["cpu_s"] - sink_cpu0) if sink else None
     other_cpu_s = max(0.0, busy_cpu_s() - busy0 - cpu_s - (sink_cpu_s or 0.0))
     measured_s = (time.monotonic_ns() - start_ns) / 1e9
@@ -319,6 +322,7 @@ def run_scenario(
         "cpu_s": cpu_s,
         "producer_cpu_us_per_event": 1e6 * sum(producer_cpu) / events,
         "background_cpu_us_per_event": 1e6 * background_cpu_s / events,
+        "background_cpu_us_per_event_by_thread": by_thread,
         "rss_before": rss_before,
         "rss_peak": peak,
     }
@@ -773,6 +777,9 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))} (known: {', '.join(SCENARIOS)})")
     facts = run_facts()
+    from activity_publisher.encoding import ENCODER
+
+    facts["json_encoder"] = ENCODER  # orjson with the fast extra installed, else json
     print(f"publisher benchmark: {events:,} events, producers {plan.producers}", file=sys.stderr, flush=True)
     report = orchestrate(plan, with_down=not args.no_down)
     report["facts"] = facts

@@ -94,12 +94,16 @@ class HandlerRegistry:
         Only a Ctrl-C on the main thread goes on to the caller.
         """
         for handler in self._handlers.get(report.event_name, ()):
-            try:
-                handler(report)
-            except BaseException as exc:
-                if is_users_interrupt(exc):
-                    raise
-                self._log_failure(report.event_name)
+            self.call(handler, report)
+
+    def call(self, handler: Handler, report: DeliveryReport) -> None:
+        """Call one handler with ``report``, as emit() does: whatever it raises is logged."""
+        try:
+            handler(report)
+        except BaseException as exc:
+            if is_users_interrupt(exc):
+                raise
+            self._log_failure(report.event_name)
 
     def emit_within(self, report: DeliveryReport, timeout: float) -> bool:
         """emit() on the registry's own thread, waiting at most ``timeout`` seconds for it.

@@ -35,8 +35,8 @@ from .delivery import (
     retry_after_delay,
     secret_forms,
 )
-from .encoding import encode, encode_batch
-from .ledger import ClientClosedError, Entry, EventQueue, QueueFullError
+from .encoding import encode_batch, encode_text
+from .ledger import ClientClosedError, Entry, EventQueue, QueueFullError, encoded
 from .models import ActivityEnvelope, AuditLogActivity
 from .reports import (
     DROPPED,
@@ -68,6 +68,10 @@ MAX_DRAINED_BODY: Final = 64 * 1024
 #: How long close() without a timeout (and ``with client:``) waits for delivery at most, as
 #: OpenTelemetry's batch processor does; the exit hook uses the shorter ``shutdown_timeout``.
 CLOSE_TIMEOUT: Final = 30.0
+#: With a spool, close(timeout) stops waiting for delivery early enough to leave the spool
+#: writer this share of its time, at most FINAL_COMMIT_RESERVE seconds, for its last commit.
+FINAL_COMMIT_SHARE: Final = 0.25
+FINAL_COMMIT_RESERVE: Final = 0.5
 #: At interpreter exit, how long the ``dropped`` handlers of a client may run after its close()
 #: gave up; a handler still running then is left behind on its daemon thread and logged.
 DROPPED_HANDLERS_AT_EXIT: Final = 1.0
@@ -178,6 +182,7 @@ class ActivityClient:
         self._queue = EventQueue(max_queue_size)
         self._spool: Spool | None = None
         self._spool_writer: SpoolWriter | None = None
+        self._replayed: DeliveryReport | None = None  # what the spool held at start: for on("replayed")
         if self._config.spool_path is not None:
             self._open_spool(self._config.spool_path)
         self._shutdown = threading.Event()
@@ -206,9 +211,8 @@ class ActivityClient:
             raise TypeError(f"publish() takes a dict, got {type(event).__name__}")
         if not self._queue.accepting:
             raise ClientClosedError()
-        spool = self._spool
         try:
-            self._queue.put_nowait(Entry(event) if spool is None else Entry(event, spool.new_id()))
+            self._queue.put_nowait(Entry(event))  # with a spool, the queue numbers it for its id
         except queue.Full as full:
             self._queue.count_refused()
             if isinstance(full, QueueFullError):  # the spool's limit: its own message
@@ -240,10 +244,16 @@ class ActivityClient:
         """Call ``handler(report)`` for every ``event_name`` report.
 
         Names: success_sent, retry, rate_limited, error, final_error, dropped, and with a spool
-        persisted, persist_failed and replayed (others raise ValueError). Handlers run on a worker thread (``dropped`` on the thread of close() or the
-        exit hook): keep them short, and never call flush() or close() from one.
+        persisted, persist_failed and replayed (others raise ValueError). Handlers run on a
+        worker thread (``dropped`` on the thread of close() or the exit hook; ``persisted`` and
+        ``persist_failed`` on the spool writer's): keep them short, and never call flush() or
+        close() from one. A ``replayed`` handler is called at once, on this thread, with the
+        events an earlier run left in the spool (if it held any): the replay was queued when
+        the client opened the spool, before any handler could be registered.
         """
         self._handlers.add(event_name, handler)
+        if event_name == REPLAYED and self._replayed is not None:
+            self._handlers.call(handler, self._replayed)
 
     @property
     def stats(self) -> DeliveryStats:
@@ -281,19 +291,25 @@ class ActivityClient:
         never delays exit. A report that a worker was handing to the on() handlers when the
         deadline passed can reach them just after close() returns (``stats`` already counts it).
         A Ctrl-C while it waits ends the waiting early: the events are settled as above before
-        the KeyboardInterrupt goes on. Idempotent; a second call waits for the first.
+        the KeyboardInterrupt goes on. Idempotent; a second call waits for the first. With a
+        spool, the last part of the time (FINAL_COMMIT_SHARE, at most FINAL_COMMIT_RESERVE) is
+        the writer's, for its last commit; one that takes longer ends after close() returns.
         """
-        deadline = time.monotonic() + (CLOSE_TIMEOUT if timeout is None else max(0.0, timeout))
+        now = time.monotonic()
+        deadline = now + (CLOSE_TIMEOUT if timeout is None else max(0.0, timeout))
         if not self._queue.stop_accepting():
             self._closed.wait(_remaining(deadline))
             return
+        delivery_deadline = deadline
+        if self._spool_writer is not None:  # keep a share of the time for the spool's last commit
+            delivery_deadline -= min(FINAL_COMMIT_SHARE * (deadline - now), FINAL_COMMIT_RESERVE)
         try:
-            self.flush(_remaining(deadline))
+            self.flush(_remaining(delivery_deadline))
             self._shutdown.set()  # wakes workers waiting in backoff at once
             current = threading.current_thread()
             for worker in self._workers:
                 if worker is not current:
-                    worker.join(_remaining(deadline))
+                    worker.join(_remaining(delivery_deadline))
         finally:  # a Ctrl-C above only ends the waiting: every event still gets its outcome
             self._shutdown.set()
             try:
@@ -326,20 +342,23 @@ class ActivityClient:
         events.spool_ops = deque()
         events.spool_limit = config.spool_max_events
         events.spool_path = spool.path
+        events.spool_id_prefix = spool.id_prefix
         events.replay(replayed)
         self._spool = spool
-        first = None
         if replayed:
-            logger.warning("activity publisher: spool %s held %d event(s) from an earlier run; delivering them first", spool.path, len(replayed))
-            first = DeliveryReport(REPLAYED, tuple(entry.event for entry in replayed), 0, None, None)
+            logger.warning(
+                "activity publisher: spool %s held %d event(s) from an earlier run; delivering them first",
+                spool.path,
+                len(replayed),
+            )
+            self._replayed = DeliveryReport(REPLAYED, tuple(entry.event for entry in replayed), 0, None, None)
         self._spool_writer = SpoolWriter(
-            spool, events.spool_ops, config.spool_commit_interval, config.spool_group_size, self._spool_report, first
+            spool, events, config.spool_commit_interval, config.spool_group_size, self._spool_report
         )
 
     def _spool_report(self, report: DeliveryReport) -> None:
-        """The writer's reports: counted (persisted, persist_failed; replayed already is), handed out."""
-        if report.event_name != REPLAYED:
-            self._queue.count(report.event_name, len(report.events))
+        """The writer's reports (persisted, persist_failed): counted, handed out."""
+        self._queue.count(report.event_name, len(report.events))
         self._handlers.emit(report)
 
     # -- workers ------------------------------------------------------------------------------
@@ -397,20 +416,24 @@ class ActivityClient:
         return self._queue.take(self._config.batch_size, POLL_INTERVAL)
 
     def _deliver(self, entries: list[Entry]) -> None:
-        """Encode the events (one that is not JSON fails alone), then send the others."""
-        if self._config.batch_size > 1:
-            try:  # one call for the whole batch; only a batch that fails is encoded event by event
-                batch = encode_batch([entry.event for entry in entries], self._ids(entries))
+        """Encode the events (one that is not JSON fails alone), then send the others.
+
+        Without a spool a batch is encoded in one call, and event by event only if that fails;
+        with one, each event is encoded once for the request and the spool (``ledger.encoded``).
+        """
+        if self._config.batch_size > 1 and self._spool is None:
+            try:
+                batch = encode_batch([entry.event for entry in entries])
             except Exception:
                 pass
             else:
                 self._send(entries, batch)
                 return
         sendable: list[Entry] = []
-        bodies: list[bytes] = []
+        bodies: list[str] = []
         for entry in entries:
             try:
-                body = encode(entry.event)
+                body = encoded(entry)
             except Exception as exc:  # not JSON, or a mapping of user code that raises: this one fails alone
                 result = AttemptResult(Category.VALIDATION, describe_exception(exc, self._secrets))
                 self._report(ERROR, [entry], 0, result, ErrorSeverity.ERROR)
@@ -420,22 +443,23 @@ class ActivityClient:
         if not sendable:
             return
         if self._config.batch_size == 1:
-            self._send(sendable, bodies[0])
+            self._send(sendable, bodies[0].encode())
         else:
             ids = self._ids(sendable)
-            tail = b'],"ids":' + encode(ids) + b"}" if ids else b"]}"
-            self._send(sendable, b'{"batch":[' + b",".join(bodies) + tail)
+            tail = '],"ids":' + encode_text(ids) + "}" if ids else "]}"
+            self._send(sendable, ('{"batch":[' + ",".join(bodies) + tail).encode())
 
     def _ids(self, entries: list[Entry]) -> list[str]:
         """The events' stable ids, sent in a batch body: with a spool only."""
-        return [entry.id for entry in entries] if self._spool is not None else []
+        return [self._queue.stable_id(entry) for entry in entries] if self._spool is not None else []
 
     def _send(self, entries: list[Entry], body: bytes) -> None:
         """POST until success, a permanent failure, the last attempt or shutdown."""
         config = self._config
         # One key for every retry of this request, so the server can de-duplicate; a single
         # event with a spool is keyed by its own id, the same after a restart too.
-        key = entries[0].id if len(entries) == 1 and entries[0].id else str(uuid.uuid4())
+        single_spooled = len(entries) == 1 and self._spool is not None
+        key = self._queue.stable_id(entries[0]) if single_spooled else str(uuid.uuid4())
         headers = {**config.headers, "Content-Type": "application/json", "Idempotency-Key": key}
         try:
             request = self._transport.prepare(body, headers)  # once for every attempt
@@ -588,6 +612,7 @@ class ActivityClient:
         # its writer thread is not inherited): the child delivers from memory only.
         self._spool = None
         self._spool_writer = None
+        self._replayed = None
         self._shutdown = threading.Event()
         self._closed = threading.Event()
         self._handlers = self._handlers.copy()

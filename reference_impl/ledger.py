@@ -11,6 +11,7 @@ import queue
 from collections import Counter, deque
 from typing import Any
 
+from .encoding import encode_text
 from .reports import DROPPED, EVENT_NAMES, REPLAYED, SPOOL_EVENT_NAMES, TERMINAL_OUTCOMES, DeliveryStats
 
 
@@ -43,15 +44,31 @@ class Entry:
     """One published event; compared by identity, since one dict may be published twice.
 
     A plain slotted class, not a frozen dataclass: publish() makes one per event, and a frozen
-    dataclass's ``__init__`` costs three times as much. ``id`` is the event's stable id with a
-    spool (sent with it, so a collector can de-duplicate), "" without one.
+    dataclass's ``__init__`` costs three times as much. With a spool, ``id`` is the event's
+    stable id (sent with it, so a collector can de-duplicate): given for a replayed event, made
+    from ``number`` by ``EventQueue.stable_id`` when first needed for a new one, so that
+    publish() does not format it. ``body`` is the event's JSON once ``encoded(entry)``: with
+    a spool, the worker and the spool writer share one encoding. ``settled`` tells the spool
+    writer that an event it has not written yet needs no writing any more.
     """
 
-    __slots__ = ("event", "id")
+    __slots__ = ("event", "id", "number", "body", "settled")
 
     def __init__(self, event: dict[str, Any], event_id: str = "") -> None:
         self.event = event
         self.id = event_id
+        self.number = 0  # its place among the client's accepted events: set with a spool only
+        self.body: str | None = None
+        self.settled = False  # it has its terminal outcome (set under the queue's lock)
+
+
+def encoded(entry: Entry) -> str:
+    """The entry's event as JSON text, encoded on the first call (from any thread: the result is
+    the same) and kept in ``entry.body``; raises as ``encode()`` does for one that is not JSON."""
+    body = entry.body
+    if body is None:
+        body = entry.body = encode_text(entry.event)
+    return body
 
 
 class EventQueue(queue.Queue[Entry]):
@@ -68,11 +85,12 @@ class EventQueue(queue.Queue[Entry]):
         self._held: dict[Entry, int] = {}  # taken by a worker, no outcome yet -> failed attempts
         self._counts: Counter[str] = Counter()
         self._refused = 0  # puts refused because the queue was full (never published)
-        # With a spool: what its writer is to commit (entries, and ids of settled entries), and
-        # how many events without an outcome it may hold.
+        # With a spool: what its writer is to commit (entries, and ids of settled entries), how
+        # many events without an outcome it may hold, and what this client's ids start with.
         self.spool_ops: deque[Entry | str] | None = None
         self.spool_limit = 0
         self.spool_path = ""
+        self.spool_id_prefix = ""
 
     def _put(self, item: Entry) -> None:
         if not self.accepting:  # close() won the race against this publish()
@@ -82,8 +100,15 @@ class EventQueue(queue.Queue[Entry]):
             if self.unfinished_tasks >= self.spool_limit:
                 raise SpoolFullError(self.spool_limit, self.spool_path)
             ops.append(item)
+            item.number = self._accepted + 1
         super()._put(item)
         self._accepted += 1
+
+    def stable_id(self, entry: Entry) -> str:
+        """A spooled entry's stable id: unique to this client, the same from every thread."""
+        if not entry.id:
+            entry.id = f"{self.spool_id_prefix}{entry.number}"
+        return entry.id
 
     def replay(self, entries: list[Entry]) -> None:
         """Queue what the spool held from an earlier run, before any new event (beyond maxsize)."""
@@ -116,16 +141,23 @@ class EventQueue(queue.Queue[Entry]):
                 self.not_empty.wait(timeout)
                 if not self._qsize():
                     return []
-            entries = [self._get() for _ in range(min(limit, self._qsize()))]
+            waiting = self.queue
+            entries = [waiting.popleft() for _ in range(min(limit, len(waiting)))]
+            self._hand_out(entries)
             self.not_full.notify(len(entries))
         return entries
 
     def _get(self) -> Entry:
         item = super()._get()
-        self._taken += 1
-        self._working[item] = self._taken
-        self._held[item] = 0
+        self._hand_out([item])
         return item
+
+    def _hand_out(self, entries: list[Entry]) -> None:
+        """Entries just taken off the queue: working (numbered in queue order) and held."""
+        first = self._taken + 1
+        self._taken += len(entries)
+        self._working.update(zip(entries, range(first, self._taken + 1), strict=True))
+        self._held.update(dict.fromkeys(entries, 0))
 
     @property
     def accepted(self) -> int:
@@ -171,10 +203,11 @@ class EventQueue(queue.Queue[Entry]):
             for entry in held:
                 if settled:
                     del self._held[entry]
+                    entry.settled = True
                 else:
                     self._held[entry] = attempt
             if settled and self.spool_ops is not None:  # after the entry itself: see _put
-                self.spool_ops.extend(entry.id for entry in held)
+                self.spool_ops.extend(self.stable_id(entry) for entry in held)
             self._counts[outcome] += len(held)
         return held
 

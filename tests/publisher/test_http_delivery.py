@@ -6,6 +6,7 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
+from typing import Any
 
 import pytest
 import requests
@@ -312,6 +313,19 @@ def test_an_unserialisable_event_is_a_validation_error_and_never_sent(
     ] * 2
     assert contexts[0].error.startswith("TypeError: ")
     assert client.stats.error == 2 and client.stats.success_sent == 1
+
+
+def test_an_event_that_contains_itself_fails_alone(server: ScriptedServer, make_client: MakeClient) -> None:
+    contexts: list[ErrorContext] = []
+    client = make_client(server.url, batch_size=10, error_callback=contexts.append)
+    looped: dict[str, Any] = {"n": 0}
+    looped["self"] = looped
+    client.publish(looped)
+    client.publish({"n": 1})
+    assert client.flush(10)
+    assert [r.json() for r in server.requests] == [{"batch": [{"n": 1}]}]
+    assert [(c.category, c.severity) for c in contexts] == [("validation", ErrorSeverity.ERROR)]
+    assert client.stats.error == 1 and client.stats.success_sent == 1
 
 
 def test_one_bad_event_in_a_batch_fails_alone(server: ScriptedServer, make_client: MakeClient) -> None:

@@ -122,16 +122,78 @@ def test_restart_with_a_dead_collector_keeps_and_replays(
     assert first.stats.dropped == 5 and first.stats.persisted == 5  # dropped, but kept in the spool
 
     replays: list[DeliveryReport] = []
-    second = make_client(server.url, spool_path=spool)
+    second = make_client(server.url, spool_path=spool, spool_commit_interval=60.0)
     second.on("replayed", replays.append)
+    # At once, on this thread: not after a commit interval.
+    assert [sorted(event["n"] for event in report.events) for report in replays] == [[0, 1, 2, 3, 4]]
     assert second.stats.replayed == 5 and second.stats.published == 0
     assert second.flush(timeout=10)
     assert sorted(_event_numbers(server.requests)) == [0, 1, 2, 3, 4]
     keys = [request.header("Idempotency-Key") for request in server.requests]
     assert len(set(keys)) == 5  # each event's own id
-    assert _wait_until(lambda: sum(len(r.events) for r in replays) == 5)
     stats = second.stats
     assert stats.success_sent == stats.published + stats.replayed
+
+
+def test_a_builders_replayed_handler_gets_the_report_once(dead_url: str, server: ScriptedServer, tmp_path: Path) -> None:
+    spool = tmp_path / "events.db"
+    first = ActivityClient(dead_url, spool_path=spool, batch_size=1, max_attempts=10_000, initial_delay=0.05)
+    persisted = threading.Event()
+    first.on("persisted", lambda report: persisted.set())
+    first.publish({"n": 0})
+    assert persisted.wait(10)
+    first.close(timeout=0.5)
+
+    replays: list[DeliveryReport] = []
+    second = ActivityClient.builder().endpoint(server.url).spool(spool).on("replayed", replays.append).build()
+    try:
+        assert [report.events for report in replays] == [({"n": 0},)]
+        assert second.flush(timeout=10)
+    finally:
+        second.close()
+    assert len(replays) == 1
+
+
+def test_close_keeps_to_its_timeout_while_the_last_commit_hangs(server: ScriptedServer, tmp_path: Path) -> None:
+    """close(timeout) gives the spool writer what is left of the caller's time, no more; the
+    writer then finishes its commit and releases the lock on its own."""
+    path = tmp_path / "s.db"
+    client = ActivityClient(server.url, spool_path=path, spool_commit_interval=60.0)
+    spool = client._spool
+    assert spool is not None
+    real = spool.connection
+    release = threading.Event()
+
+    class HangingCommit:
+        def execute(self, sql: str, *args: Any) -> Any:
+            if sql.startswith("BEGIN"):
+                release.wait(30)
+            return real.execute(sql, *args)
+
+        def executemany(self, sql: str, *args: Any) -> Any:
+            return real.executemany(sql, *args)
+
+        def close(self) -> None:
+            real.close()
+
+    spool.connection = HangingCommit()  # type: ignore[assignment]
+    server.set_default(Reply(delay=5.0))  # still in flight at close(): it stays in the spool
+    client.publish({"n": 0})
+    started = time.monotonic()
+    client.close(timeout=0.1)
+    elapsed = time.monotonic() - started
+    release.set()
+    assert elapsed < 0.9  # the old floor of 1 s for the last commit is gone
+    assert client.stats.dropped == 1
+    assert _wait_until(lambda: _opens(path))  # the writer committed and let go of the lock
+
+
+def _opens(path: Path) -> bool:
+    try:
+        ActivityClient("http://127.0.0.1:9/", spool_path=path).close(timeout=0.1)
+    except SpoolLockedError:
+        return False
+    return True
 
 
 def test_ids_are_sent_per_event_in_a_batch(server: ScriptedServer, tmp_path: Path, make_client: MakeClient) -> None:
