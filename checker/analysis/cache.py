@@ -22,7 +22,15 @@ from ..fsutil import write_atomic
 from . import facts
 from .parsing import Outcome
 
-CACHE_FORMAT = "8"  # bump when the facts' shape, or which files are errors, changes
+CACHE_FORMAT = "9"  # bump when which files are errors, or what a fact means, changes
+
+
+def _facts_shape() -> str:
+    """Every facts class with its fields: entries written by code whose facts had other fields
+    are never read back (they would unpickle into objects missing attributes)."""
+    classes = [c for c in vars(facts).values() if isinstance(c, type) and dataclasses.is_dataclass(c)]
+    return ";".join(f"{c.__name__}:{','.join(f.name for f in dataclasses.fields(c))}" for c in sorted(classes, key=str))
+
 
 _PATH_CLASSES = frozenset({"Path", "PosixPath", "WindowsPath", "PurePath", "PurePosixPath", "PureWindowsPath"})
 
@@ -69,7 +77,7 @@ def _version() -> str:
 class FactsCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._salt = f"{CACHE_FORMAT}\0{_version()}\0".encode()
+        self._salt = f"{CACHE_FORMAT}\0{_version()}\0{_facts_shape()}\0".encode()
 
     def _key(self, parts: Iterable[bytes]) -> Path:
         digest = hashlib.sha256(self._salt)

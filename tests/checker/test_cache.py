@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from publisher_check.analysis import cache as cache_module
 from publisher_check.cli.check import main
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -50,3 +52,15 @@ def test_no_cache_writes_nothing(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     report(FIXTURES / "sample", "--no-cache", "--cache-dir", cache)
     assert not cache.exists()
+
+
+def test_entries_written_with_other_facts_fields_are_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A change to the facts' fields (a new index on ModuleFacts) makes a cold cache by itself:
+    an entry pickled with the old fields would come back as an object missing attributes."""
+    assert "ModuleFacts:path,module," in cache_module._facts_shape()
+    source = (FIXTURES / "sample" / "audit_events" / "client.py").read_bytes()
+    request = (Path("client.py"), "client", source, True)
+    cache_module.FactsCache(tmp_path).put(*request, None)
+    assert cache_module.FactsCache(tmp_path).get(*request) == (True, None)
+    monkeypatch.setattr(cache_module, "_facts_shape", lambda: "ModuleFacts:path,module,another_field")
+    assert cache_module.FactsCache(tmp_path).get(*request) == (False, None)
