@@ -84,7 +84,7 @@ class Regions:
         self._module = module
         self._tree = tree
         self._text = text
-        self._computed: dict[int, Positions] = {}
+        self._computed: dict[int, Positions | None] = {}
         self._blocks: dict[int, _Block | None] = {}
 
     def _block(self, body: Sequence[cst.BaseStatement], mirror: Sequence[ast.stmt]) -> _Block | None:
@@ -101,11 +101,8 @@ class Regions:
             return None
         statement, indents = found
         key = id(statement.node)
-        if key not in self._computed:
-            positions = self._generate(statement, indents)
-            if positions is None:
-                return None
-            self._computed[key] = positions
+        if key not in self._computed:  # a statement that does not check out is not tried again
+            self._computed[key] = self._generate(statement, indents)
         return self._computed[key]
 
     def definition_at(self, line: int, column: int) -> cst.FunctionDef | cst.ClassDef | None:
