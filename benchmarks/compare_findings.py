@@ -23,6 +23,7 @@ import importlib.util
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -130,6 +131,12 @@ def differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _absolute(exe: str) -> str:
+    """An executable given as a path (or a name on PATH), made absolute."""
+    found = shutil.which(exe)
+    return str(Path(found).resolve()) if found else str(Path(exe).resolve())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default="28f77b8", help="git ref of the build before the change")
@@ -143,9 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     args.workdir.mkdir(parents=True, exist_ok=True)
+    # Absolute paths: every run starts in the SDK's folder, as score.py runs it.
     builds = {
-        "before": args.before_exe or str(install(args.before, args.workdir)),
-        "after": args.after_exe or str(install(args.after, args.workdir)),
+        "before": _absolute(args.before_exe) if args.before_exe else str(install(args.before, args.workdir)),
+        "after": _absolute(args.after_exe) if args.after_exe else str(install(args.after, args.workdir)),
     }
     labels = {
         "before": args.before_exe or f"{args.before} ({_git('rev-parse', '--short', args.before)})",
