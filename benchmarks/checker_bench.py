@@ -27,6 +27,7 @@ peak RSS of its largest process from ``wait4`` and of its whole process tree, sa
 - ``publisher-check CORPUS --exit-zero`` (all rules, the console script next to this interpreter),
   cold (a fresh ``--cache-dir``) and warm (the same command again, same cache folder), when
   ``publisher-check --help`` offers a cache option; real-world: ``--format json`` as score.py;
+  real-world also ``--no-cache`` (no cache read or written), to show what writing the cache costs;
 - ``ast.parse`` of every file in one process: the floor of any Python-level checker;
 - ``fixit --rules fixit.rules:NoInheritFromObject lint CORPUS`` (one trivial rule) and
   ``fixit lint CORPUS`` (its default rules, not on real-world), if fixit is installed
@@ -395,6 +396,14 @@ def measure_corpus(corpus: Corpus, workdir: Path, args: argparse.Namespace, run_
             check,
             corpus.files,
             f"second run over unchanged files ({' '.join(cache_args) or 'cache on by default'})",
+            env=env,
+        )
+    if real_world and "--no-cache" in options:
+        run(
+            "publisher-check (all rules), --no-cache",
+            [publisher_check, str(corpus.root), "--exit-zero", *report_args, "--no-cache"],
+            corpus.files,
+            "no cache read or written: what cold pays for writing it is the difference",
             env=env,
         )
     if corpus.group == STARTUP_GROUP:
