@@ -328,7 +328,9 @@ def cache_arguments(options: list[str], folder: Path) -> list[str]:
 
 
 def _scanned(log: Path) -> int | None:
-    match = re.search(r"in (\d+) files", log.read_text(encoding="utf-8", errors="replace"))
+    """Files publisher-check says it checked: "(N files checked)", or the older "... in N files"."""
+    text = log.read_text(encoding="utf-8", errors="replace")
+    match = re.search(r"\((\d+) files checked\)", text) or re.search(r"in (\d+) files", text)
     return int(match.group(1)) if match else None
 
 
