@@ -55,3 +55,25 @@ def test_checker_bench_smoke(tmp_path: Path) -> None:
     assert checker["usage"]["returncode"] == 0 and checker["files"] > 0
     assert tools["libcst parse_module, 1 process"]["usage"]["returncode"] == 0
     assert "| corpus | tool |" in done.stdout and "Targets:" in done.stdout
+
+
+def test_checker_bench_ratios_are_taken_within_each_run() -> None:
+    """With repeats, a ratio is the median of each run's own ratio, not a ratio of medians."""
+    sys.path.insert(0, str(BENCHMARKS))
+    import checker_bench as bench
+    from benchutil import ChildUsage
+
+    def measured(tool: str, wall: float, run: int) -> bench.Measured:
+        usage = ChildUsage(0, wall, wall, 50_000_000, 90_000_000, 10_000_000, 0.0)
+        return bench.Measured("stdlib", tool, 100, usage, "", "", run)
+
+    # run 0: 1 s vs 10 s (10×); run 1: 2 s vs 60 s (30×); run 2: 4 s vs 80 s (20×). The medians
+    # of the times (2 s vs 60 s) would say 30×; run by run the median is 20×.
+    runs = [(1.0, 10.0), (2.0, 60.0), (4.0, 80.0)]
+    rows: list[bench.Measured] = []
+    for run, (ours, fixit) in enumerate(runs):
+        rows.append(measured("publisher-check (all rules), cold", ours, run))
+        rows.append(measured("fixit lint, 1 rule (NoInheritFromObject)", fixit, run))
+    table = {row[0]: row for row in bench.target_rows(rows)}
+    row = table["stdlib: cold ≥ 20× fixit one-rule files/s"]
+    assert row[2].startswith("20.00 (10.00–30.00)") and row[3] == "met"
