@@ -15,9 +15,10 @@ import os
 import pathlib
 import pickle
 from collections.abc import Iterable
-from importlib import metadata
+from importlib import metadata, util
 from pathlib import Path
 
+from .. import ftypes
 from ..fsutil import write_atomic
 from . import facts
 from .parsing import Outcome
@@ -32,6 +33,7 @@ def _facts_shape() -> str:
     return ";".join(f"{c.__name__}:{','.join(f.name for f in dataclasses.fields(c))}" for c in sorted(classes, key=str))
 
 
+_RESULT_CLASSES = frozenset({"RunResult", "Violation", "FileError", "Severity"})
 _PATH_CLASSES = frozenset({"Path", "PosixPath", "WindowsPath", "PurePath", "PurePosixPath", "PureWindowsPath"})
 
 
@@ -52,11 +54,20 @@ class _EntryUnpickler(pickle.Unpickler):
             fact = getattr(facts, name, None)
             if isinstance(fact, type) and dataclasses.is_dataclass(fact):
                 return fact
+        if module == ftypes.__name__ and name in _RESULT_CLASSES:  # a whole run's result
+            found = getattr(ftypes, name)
+            assert isinstance(found, type)
+            return found
         raise pickle.UnpicklingError(f"a cache entry may not load {module}.{name}")
 
 
 def _loads(data: bytes) -> object:
     return _EntryUnpickler(io.BytesIO(data)).load()
+
+
+def is_transient(reason: str) -> bool:
+    """A worker that died or ran out of time: maybe the file, maybe a busy machine."""
+    return "process died" in reason or "longer than" in reason
 
 
 def default_cache_dir() -> Path:
@@ -74,10 +85,25 @@ def _version() -> str:
         return "unknown"
 
 
+def _code_fingerprint() -> str:
+    """The checker's own modules (name, size, modification time): a build whose analysis or
+    rules differ, an editable install's included, never reads another build's entries."""
+    digest = hashlib.sha256()
+    rules = util.find_spec(f"{__package__.rsplit('.', 1)[0]}.rules")  # found, not imported: rules import us
+    folders = [Path(__file__).resolve().parents[1]]
+    if rules is not None and rules.submodule_search_locations:
+        folders += [Path(folder).resolve() for folder in rules.submodule_search_locations]
+    for package in folders:
+        for module in sorted(package.rglob("*.py")):
+            stat = module.stat()
+            digest.update(f"{module.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
+    return digest.hexdigest()
+
+
 class FactsCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._salt = f"{CACHE_FORMAT}\0{_version()}\0{_facts_shape()}\0".encode()
+        self._salt = f"{CACHE_FORMAT}\0{_version()}\0{_facts_shape()}\0{_code_fingerprint()}\0".encode()
 
     def _key(self, parts: Iterable[bytes]) -> Path:
         digest = hashlib.sha256(self._salt)
@@ -115,7 +141,7 @@ class FactsCache:
         return (True, outcome) if outcome is None or isinstance(outcome, (str, facts.ModuleFacts)) else (False, None)
 
     def put(self, path: Path, module_name: str, source: bytes, syntax_only: bool, outcome: Outcome | None) -> None:
-        if isinstance(outcome, str) and ("crashed" in outcome or "longer than" in outcome):
+        if isinstance(outcome, str) and is_transient(outcome):
             return  # a crash or a time-out may be the machine's fault: try again next time
         entry = self._entry(path, module_name, source, syntax_only)
         try:

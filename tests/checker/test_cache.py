@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from publisher_check import engine
 from publisher_check.analysis import cache as cache_module
 from publisher_check.cli.check import main
 
@@ -64,3 +66,23 @@ def test_entries_written_with_other_facts_fields_are_not_read(tmp_path: Path, mo
     assert cache_module.FactsCache(tmp_path).get(*request) == (True, None)
     monkeypatch.setattr(cache_module, "_facts_shape", lambda: "ModuleFacts:path,module,another_field")
     assert cache_module.FactsCache(tmp_path).get(*request) == (False, None)
+
+
+def test_an_unchanged_run_is_answered_from_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same files, same configuration, same checker: last run's result, nothing judged again;
+    any change (here the rule selection, then a file) judges the project again."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "sample", project)
+    cache = tmp_path / "cache"
+    cold = report(project, "--cache-dir", cache)
+    judged: list[object] = []
+    real = engine._judge
+    monkeypatch.setattr(engine, "_judge", lambda *args: judged.append(args) or real(*args))
+    assert report(project, "--cache-dir", cache) == cold
+    assert judged == []
+    narrower = report(project, "--cache-dir", cache, "--ignore", "PUB017")
+    assert len(judged) == 1 and all(v["rule"] != "PUB017" for v in narrower["violations"])
+    client = project / "audit_events" / "client.py"
+    client.write_text(client.read_text() + "\n\ndef extra(x):\n    return x\n")
+    report(project, "--cache-dir", cache)
+    assert len(judged) == 2
