@@ -23,6 +23,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from .extraction import single_binding
+
 # The statuses the delivery table is computed for (issue: representative codes of each class).
 REPRESENTATIVE_STATUSES: Final = (
     200,
@@ -106,17 +108,12 @@ def module_constants(module: ast.Module) -> dict[str, object]:
 
     def collect(body: list[ast.stmt], prefix: str) -> None:
         for node in body:
-            target: ast.expr | None = None
-            value: ast.expr | None = None
-            if isinstance(node, ast.Assign) and len(node.targets) == 1:
-                target, value = node.targets[0], node.value
-            elif isinstance(node, ast.AnnAssign) and node.value is not None:
-                target, value = node.target, node.value
-            elif isinstance(node, ast.ClassDef) and not prefix:
+            if isinstance(node, ast.ClassDef) and not prefix:
                 collect(node.body, f"{node.name}.")
-            if isinstance(target, ast.Name) and value is not None:
+            binding = single_binding(node)
+            if binding is not None:
                 try:
-                    constants[prefix + target.id] = scope.value(value)
+                    constants[prefix + binding[0]] = scope.value(binding[1])
                 except Undecided:
                     continue
 

@@ -245,17 +245,23 @@ def _constants(body: Sequence[ast.stmt], prefix: str = "", header_line: int = 0)
                 found[name] = value
                 found["self." + name.split(".", 1)[1]] = value
             continue
-        target: ast.expr | None = None
-        assigned: ast.expr | None = None
-        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
-            target, assigned = statement.targets[0], statement.value
-        elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
-            target, assigned = statement.target, statement.value
-        if isinstance(target, ast.Name) and assigned is not None:
-            constant = _constant_value(assigned)
+        binding = single_binding(statement)
+        if binding is not None:
+            constant = _constant_value(binding[1])
             if constant is not None:
-                found[prefix + target.id] = constant
+                found[prefix + binding[0]] = constant
     return found
+
+
+def single_binding(statement: ast.stmt) -> tuple[str, ast.expr] | None:
+    """``NAME = value`` or ``NAME: T = value``, one plain name bound: the name and the value."""
+    target: ast.expr | None = None
+    value: ast.expr | None = None
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        target, value = statement.targets[0], statement.value
+    elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+        target, value = statement.target, statement.value
+    return (target.id, value) if isinstance(target, ast.Name) and value is not None else None
 
 
 def _base_name(base: ast.expr) -> str | None:
