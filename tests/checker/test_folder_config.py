@@ -162,20 +162,20 @@ def test_paths_configured_by_different_files_each_get_their_own(tmp_path: Path) 
         assert {(v["file"], v["rule"]) for v in json.loads(done.stdout)["violations"]} == expected
 
 
-def test_a_broken_nested_pyproject_is_a_one_line_usage_error_naming_it(project: Path) -> None:
-    broken = write(project / "pkg" / "models" / "pyproject.toml", "[tool.publisher-check\nselect = [\n")
+@pytest.mark.parametrize(
+    ("table", "says"),
+    [
+        ("[tool.publisher-check\nselect = [\n", "cannot read"),
+        ('[tool.publisher-check]\nignore = ["PUB999"]\n', "unknown rule id 'PUB999'"),
+    ],
+    ids=["broken-toml", "unknown-rule-id"],
+)
+def test_a_bad_nested_table_is_a_one_line_usage_error_naming_its_file(project: Path, table: str, says: str) -> None:
+    nested = write(project / "pkg" / "models" / "pyproject.toml", table)
     done = run_console_script(project)
     assert done.returncode == 2 and done.stdout == ""
     [line] = done.stderr.splitlines()
-    assert str(broken) in line and "cannot read" in line
-
-
-def test_a_bad_value_in_a_nested_table_names_its_file(project: Path) -> None:
-    nested = write(project / "pkg" / "models" / "pyproject.toml", '[tool.publisher-check]\nignore = ["PUB999"]\n')
-    done = run_console_script(project)
-    assert done.returncode == 2 and done.stdout == ""
-    [line] = done.stderr.splitlines()
-    assert str(nested) in line and "unknown rule id 'PUB999'" in line
+    assert str(nested) in line and says in line
 
 
 @pytest.mark.parametrize(
