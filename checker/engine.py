@@ -89,6 +89,7 @@ class Loader:
         self.pool = pool
         self.cache = cache
         self.sources: Mapping[Path, bytes] = sources or {}
+        self._later: dict[Path, Request] = {}  # the background syntax checks, for the cache
 
     def read(self, path: Path) -> bytes | None:
         if path in self.sources:
@@ -121,6 +122,29 @@ class Loader:
             for request in misses:
                 self.cache.put(*request, fresh[request[0]])
         outcomes.update(fresh)
+        return self._record(outcomes)
+
+    def check_later(self, requests: Sequence[Request]) -> None:
+        """Syntax-check these files in the background; ``finish`` records what went wrong."""
+        misses = []
+        for request in requests:
+            hit, outcome = self.cache.get(*request) if self.cache is not None else (False, None)
+            if hit:
+                self._record({request[0]: outcome})
+            else:
+                misses.append(request)
+        self._later = {request[0]: request for request in misses}
+        self.pool.check_later(misses)
+
+    def finish(self) -> None:
+        """Wait for the background syntax checks and record their failures."""
+        outcomes = self.pool.finish()
+        if self.cache is not None:
+            for path, outcome in outcomes.items():
+                self.cache.put(*self._later[path], outcome)
+        self._record(outcomes)
+
+    def _record(self, outcomes: Mapping[Path, Outcome]) -> dict[Path, ModuleFacts]:
         parsed: dict[Path, ModuleFacts] = {}
         for path, outcome in outcomes.items():
             if isinstance(outcome, str):
@@ -206,8 +230,9 @@ def _discover(
     index = module_index(files, paths)
     screen = candidate_regex(config)
     loader = Loader(pool, sources, cache)
-    project = Project(index, loader, config, loader.read)
-    requests: list[Request] = []
+    project = Project(index, loader, config, loader.read, between=pool.pump)
+    candidates: list[Request] = []
+    others: list[Request] = []
     builders: list[Request] = []
     for name, path in index.items():
         source = loader.read(path)
@@ -216,12 +241,14 @@ def _discover(
                 progress.advance()
             continue
         candidate = is_candidate(source, screen, config)
-        # Every file is at least compiled, so a syntax error anywhere is reported.
-        requests.append((path, name, source, not candidate))
+        # Every file is at least compiled, so a syntax error anywhere is reported: the others
+        # in the background while discovery works (``Loader.finish`` collects them).
+        (candidates if candidate else others).append((path, name, source, not candidate))
         if not candidate and _BUILDER.search(source):
             builders.append((path, name, source, False))
-    for facts in loader.parse_many(requests).values():
+    for facts in loader.parse_many(candidates).values():
         project.add(facts)
+    loader.check_later(others)
     publishers = discover(project)
     if publishers and builders:
         # Builders matter only once there is a client to build.
@@ -304,6 +331,8 @@ def _judge(
         for publisher in publishers:
             for rule in _rules_to_run(config, per_file):
                 findings.extend((rule, finding) for finding in rule.evaluate(publisher))
+                pool.pump()
+        loader.finish()
     modules = {facts.path: facts for facts in project.modules.values()}
     suppressed: set[tuple[Path, int, str]] = set()
     violations = to_violations(findings, modules, config, suppressed, per_file)

@@ -2,8 +2,10 @@
 
 Every file is compiled (syntax errors anywhere are reported) and the files that can hold
 publisher parts are turned into facts. That runs in worker processes, which give the run
-both cores; and a linter must survive any file, so a worker that dies or runs past the time
-budget is replaced and the file it was working on is reported as a per-file error.
+both cores: the files discovery needs are parsed while it waits for them, every other file's
+syntax is checked in the background meanwhile. A linter must survive any file, so a worker
+that dies or runs past the time budget is replaced and the file it was working on is
+reported as a per-file error.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import time
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import ForkContext, SpawnContext
 from multiprocessing.process import BaseProcess
@@ -32,8 +34,8 @@ Request = tuple[Path, str, bytes, bool]  # path, module name, source, syntax che
 Outcome = ModuleFacts | str | None  # facts; the reason the file could not be parsed; None: syntax fine
 
 DEFAULT_TIMEOUT = 30.0
-BUDGET_LINES = 10_000
-WALK_DEPTH = 20_000  # the recursion limit for walking a tree ast.parse built at the default limit  # a file of more lines gets the time budget once per this many lines
+BUDGET_LINES = 10_000  # a file of more lines gets the time budget once per this many lines
+WALK_DEPTH = 20_000  # the recursion limit for walking a tree ast.parse built at the default limit
 
 
 def time_budget(timeout: float, source: bytes) -> float:
@@ -76,8 +78,10 @@ def compile_source(path: Path, source: bytes) -> None:
         compile(source, str(path), "exec", dont_inherit=True)
 
 
-def parse_one(path: Path, module_name: str, source: bytes, syntax_only: bool) -> Outcome:
-    """Facts of one file, or only whether it compiles (files that cannot hold publisher parts)."""
+def parse_one(path: Path, module_name: str, source: bytes, syntax_only: bool, compiled: bool = False) -> Outcome:
+    """Facts of one file, or only whether it compiles (files that cannot hold publisher parts).
+
+    ``compiled``: this run already compiled this source, so the facts need no second compile."""
     try:
         if syntax_only:
             compile_source(path, source)
@@ -91,7 +95,8 @@ def parse_one(path: Path, module_name: str, source: bytes, syntax_only: bool) ->
             facts = extract(path, module_name, source, tree)
         finally:
             sys.setrecursionlimit(limit)
-        compile_source(path, source)  # not the tree: compiling an ast refuses shallower nesting
+        if not compiled:
+            compile_source(path, source)  # not the tree: compiling an ast refuses shallower nesting
         return facts
     except SyntaxError as exc:
         return describe_syntax_error(exc)
@@ -101,26 +106,38 @@ def parse_one(path: Path, module_name: str, source: bytes, syntax_only: bool) ->
         return describe_error(exc)
 
 
+Job = tuple[Path, str, bytes, bool, bool]  # a request, and whether this run already compiled that source
+BATCH_BYTES = 256 * 1024  # background syntax checks handed to a worker at once: ~25 ms of compiling
+
+
 def _serve(connection: Connection) -> None:
-    """Child process: parse requests until told to stop."""
+    """Child process: run each batch of jobs it is sent, answering job by job, until told to stop.
+
+    Each answer carries the moment it was finished, so that the parent, reading answers late,
+    still knows when the next job began (its time budget runs from then)."""
     faulthandler.disable()  # a native crash here is expected and reported by the parent
     while True:
-        request = connection.recv()
-        if request is None:
+        jobs = connection.recv()
+        if jobs is None:
             return
-        connection.send(parse_one(*request))
+        for job in jobs:
+            connection.send((parse_one(*job), time.monotonic()))
 
 
 @dataclass
 class _Worker:
     process: BaseProcess
     connection: Connection
-    request: Request | None = None
-    started: float = 0.0
-    budget: float = 0.0
+    jobs: deque[Job] = field(default_factory=deque)  # sent and not answered yet, in order
+    urgent: bool = False  # its job is one a caller waits for, not a background syntax check
+    started: float = 0.0  # when its first unanswered job began
 
 
 class ParserPool:
+    """Worker processes that parse files: what a caller waits for first (``parse``), and
+    syntax checks of every other file in the background (``check_later``) while the caller
+    works, so that both cores are busy from the first file; ``finish`` collects those."""
+
     def __init__(
         self, size: int | None = None, timeout: float = DEFAULT_TIMEOUT, on_done: Callable[[int], None] | None = None
     ) -> None:
@@ -132,6 +149,10 @@ class ParserPool:
         self._timeout = timeout
         self._on_done = on_done  # told how many more files have their outcome (a progress line)
         self._workers: list[_Worker] = []
+        self._later: dict[Path, Request] = {}  # background syntax checks not handed out yet
+        self._checked: dict[Path, Outcome] = {}  # their outcomes
+        self._answered: dict[Path, Outcome] = {}  # outcomes of the jobs ``parse`` waits for
+        self._compiled: dict[Path, bytes] = {}  # sources this run compiled without error
 
     def __enter__(self) -> ParserPool:
         return self
@@ -144,7 +165,9 @@ class ParserPool:
         process = self._context.Process(target=_serve, args=(child,), daemon=True)
         process.start()
         child.close()
-        return _Worker(process, parent)
+        worker = _Worker(process, parent)
+        self._workers.append(worker)
+        return worker
 
     def _retire(self, worker: _Worker) -> None:
         worker.process.kill()
@@ -166,39 +189,101 @@ class ParserPool:
         self._workers.clear()
 
     def parse(self, requests: Iterable[Request]) -> dict[Path, Outcome]:
-        """Parse every request; results keyed by path, in any order."""
-        pending = deque(requests)
-        results: dict[Path, Outcome] = {}
-        while len(self._workers) < min(self._size, len(pending)):
-            self._workers.append(self._spawn())
-        while pending or any(w.request for w in self._workers):
-            for worker in self._workers:
-                if worker.request is None and pending:
-                    worker.request = pending.popleft()
-                    worker.started = time.monotonic()
-                    worker.budget = time_budget(self._timeout, worker.request[2])
-                    worker.connection.send(worker.request)
-            busy = [w for w in self._workers if w.request is not None]
-            deadline = min(w.started + w.budget for w in busy)
-            ready = wait([w.connection for w in busy], timeout=max(0.0, deadline - time.monotonic()))
-            finished = len(results)
-            for worker in busy:
-                assert worker.request is not None
-                path = worker.request[0]
-                if worker.connection in ready:
-                    try:
-                        results[path] = worker.connection.recv()
-                        worker.request = None
-                        continue
-                    except (EOFError, OSError):
-                        results[path] = "the parser process died on this file"
-                elif time.monotonic() - worker.started >= worker.budget:
-                    results[path] = f"parsing took longer than {worker.budget:g} s"
-                else:
-                    continue
+        """Parse every request and wait for them; results keyed by path, in any order."""
+        wanted: dict[Path, Request] = {request[0]: request for request in requests}
+        for path in wanted:
+            self._later.pop(path, None)  # parsing a file checks its syntax too
+        pending = deque(self._job(request) for request in wanted.values())
+        while pending or any(w.jobs and w.urgent for w in self._workers):
+            self._hand_out(pending, keep_free=0)
+            self._collect(block=True)
+        return {path: self._answered.pop(path) for path in wanted}
+
+    def check_later(self, requests: Iterable[Request]) -> None:
+        """Check these files' syntax in the background; ``finish`` gives the outcomes."""
+        for request in requests:
+            self._later[request[0]] = request
+        self.pump()
+
+    def pump(self) -> None:
+        """Take in finished background work and hand out more, keeping one worker free for the
+        next file a caller will wait for. Never blocks: call it between pieces of other work."""
+        if self._later or any(w.jobs for w in self._workers):
+            self._collect(block=False)
+            self._hand_out(deque(), keep_free=1)
+
+    def finish(self) -> dict[Path, Outcome]:
+        """Wait for every background syntax check; their outcomes by path."""
+        while self._later or any(w.jobs for w in self._workers):
+            self._hand_out(deque(), keep_free=0)
+            self._collect(block=True)
+        checked, self._checked = self._checked, {}
+        return checked
+
+    def _job(self, request: Request) -> Job:
+        path, _name, source, syntax_only = request
+        return (*request, not syntax_only and self._compiled.get(path) == source)
+
+    def _hand_out(self, pending: deque[Job], keep_free: int) -> None:
+        """Give idle workers work: the jobs a caller waits for first, then background batches
+        while more than ``keep_free`` workers would stay idle."""
+        while len(self._workers) < self._size and (pending or self._later):
+            self._spawn()
+        idle = [w for w in self._workers if not w.jobs]
+        for worker in idle:
+            if pending:
+                self._send(worker, [pending.popleft()], urgent=True)
+            elif self._later and sum(1 for w in self._workers if not w.jobs) > keep_free:
+                batch: list[Job] = []
+                size = 0
+                while self._later and (not batch or size < BATCH_BYTES):
+                    request = self._later.pop(next(iter(self._later)))
+                    batch.append(self._job(request))
+                    size += len(request[2])
+                self._send(worker, batch, urgent=False)
+
+    def _send(self, worker: _Worker, jobs: list[Job], urgent: bool) -> None:
+        worker.jobs.extend(jobs)
+        worker.urgent = urgent
+        worker.started = time.monotonic()
+        worker.connection.send(jobs)
+
+    def _budget(self, worker: _Worker) -> float:
+        return time_budget(self._timeout, worker.jobs[0][2])
+
+    def _collect(self, block: bool) -> None:
+        """Take the answers that have arrived; a worker past its job's budget, or dead, has that
+        job reported as the file's error, its other jobs handed out again, and is replaced."""
+        busy = [w for w in self._workers if w.jobs]
+        if not busy:
+            return
+        deadline = min(w.started + self._budget(w) for w in busy)
+        ready = wait([w.connection for w in busy], timeout=max(0.0, deadline - time.monotonic()) if block else 0)
+        settled = 0
+        for worker in busy:
+            failure = ""
+            if worker.connection in ready:
+                try:
+                    while worker.jobs and worker.connection.poll():
+                        outcome, finished = worker.connection.recv()
+                        self._settle(worker.jobs.popleft(), outcome, worker.urgent)
+                        worker.started = finished
+                        settled += 1
+                except (EOFError, OSError):
+                    failure = "the parser process died on this file"
+            if not failure and worker.jobs and time.monotonic() - worker.started >= self._budget(worker):
+                failure = f"parsing took longer than {self._budget(worker):g} s"
+            if failure:
+                self._settle(worker.jobs.popleft(), failure, worker.urgent)
+                settled += 1
+                for path, name, source, syntax_only, _compiled in worker.jobs:  # not reached: try again
+                    self._later[path] = (path, name, source, syntax_only)
                 self._retire(worker)
-                if pending:
-                    self._workers.append(self._spawn())
-            if self._on_done is not None and len(results) > finished:
-                self._on_done(len(results) - finished)
-        return results
+        if self._on_done is not None and settled:
+            self._on_done(settled)
+
+    def _settle(self, job: Job, outcome: Outcome, urgent: bool) -> None:
+        path, _name, source, syntax_only, _compiled = job
+        if syntax_only and outcome is None:
+            self._compiled[path] = source
+        (self._answered if urgent else self._checked)[path] = outcome

@@ -149,8 +149,10 @@ class Project:
         load: Callable[[Path, str], ModuleFacts | None],
         config: Config,
         read: Callable[[Path], bytes | None] | None = None,
+        between: Callable[[], None] = lambda: None,
     ) -> None:
         self.paths = paths  # module name -> file
+        self.between = between  # called between long steps: lets background parsing go on
         self._load = load
         self._read = read
         self._syntax: dict[Path, ast.Module | None] = {}
@@ -187,6 +189,8 @@ class Project:
         ] = {}
         # Scans over the parsed modules, valid while no module is added (the count they saw).
         self._subclasses: dict[tuple[str, str], tuple[int, list[Klass]]] = {}
+        self._resolved: dict[int, tuple[CallFact, FunctionFact, int, list[Func]]] = {}  # by id(call)
+        self._attrs_in_progress = 0
         self._call_site_keys: dict[str, list[tuple[str, int, int]]] = {}
         self._sited: set[Path] = set()
 
@@ -406,7 +410,11 @@ class Project:
             # Unknown while it is being worked out: ``self.a = self.b.make()`` beside
             # ``self.b = self.a.make()`` asks for itself, and must end, not recurse for ever.
             self._attr_type_cache[key] = None
-            self._attr_type_cache[key] = self._compute_attr_type(klass, attr)
+            self._attrs_in_progress += 1
+            try:
+                self._attr_type_cache[key] = self._compute_attr_type(klass, attr)
+            finally:
+                self._attrs_in_progress -= 1
         return self._attr_type_cache[key]
 
     def _compute_attr_type(self, klass: Klass, attr: str) -> str | None:
@@ -627,6 +635,18 @@ class Project:
         """Every function a call may run: the method it names, or — when that method is abstract
         or does nothing — each project implementation of it (``plugin.execute(event)`` runs
         whichever plugin the list holds)."""
+        parsed = len(self._by_path)
+        memo = self._resolved.get(id(call))
+        if memo is not None and memo[0] is call and memo[1] is func.fact and memo[2] == parsed:
+            return memo[3]
+        found = self._resolve_calls(func, call)
+        if len(self._by_path) == parsed and not self._arguments_in_progress and not self._attrs_in_progress:
+            # Kept only when the answer saw one set of parsed modules and no half-worked-out type:
+            # asked again in the same state, the resolution would give the same answer.
+            self._resolved[id(call)] = (call, func.fact, parsed, found)
+        return found
+
+    def _resolve_calls(self, func: Func, call: CallFact) -> list[Func]:
         declared = self._declared_target(func, call)
         if isinstance(declared, Klass):  # the receiver's declared type lacks the method: its subclasses have it
             return self.subclass_methods(declared, call.method)
@@ -1054,6 +1074,7 @@ def discover(project: Project) -> list[Publisher]:
     clients: list[Client] = []
     for facts in list(project.modules.values()):
         for klass_fact in facts.classes:
+            project.between()
             klass = Klass(facts, klass_fact)
             configured = matches(klass_fact.name, config.client_classes) or matches(klass.qualified, config.client_classes)
             publish = [
