@@ -7,13 +7,31 @@ seen together, and lets files be processed in parallel (facts are picklable).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def _pickled_as_arguments(cls: type[T]) -> type[T]:
+    """Pickle as the constructor's arguments: facts cross from the workers by the ten thousand,
+    and this loads about twice as fast as the per-field ``__setstate__`` of slotted dataclasses.
+    Fields the constructor does not take (lookups filled on first use) are left behind."""
+    names = tuple(f.name for f in fields(cls) if f.init)  # type: ignore[arg-type]
+
+    def __reduce__(self: Any) -> tuple[Callable[..., T], tuple[object, ...]]:
+        return cls, tuple(getattr(self, name) for name in names)
+
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign]
+    return cls
 
 # ---------------------------------------------------------------------------
 # The facts
 
 
+@_pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class ExceptFact:
     """An ``except`` clause around a call: what it catches and whether it re-raises."""
@@ -24,6 +42,7 @@ class ExceptFact:
     reraises: bool
 
 
+@_pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class CallFact:
     callee: str  # dotted source text ("self._queue.put"), "" when not a dotted name
@@ -54,6 +73,7 @@ class CallFact:
         return self.callee.rsplit(".", 1)[0] if "." in self.callee else ""
 
 
+@_pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class AttrAssignFact:
     target: str  # "self.daemon", "worker.daemon", "self._queue"
@@ -65,6 +85,7 @@ class AttrAssignFact:
     elements: tuple[str, ...] = ()  # "[self._main, self._ai]": the items, for loop-variable types
 
 
+@_pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class StatusCompareFact:
     """A comparison of something status-like with an HTTP status literal.
@@ -82,6 +103,7 @@ class StatusCompareFact:
 
 
 
+@_pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class ParamFact:
     name: str
@@ -89,6 +111,7 @@ class ParamFact:
     star: str  # "", "*", "**"
 
 
+@_pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class DecoratorFact:
     name: str  # resolved dotted name of the decorator or of its call
@@ -104,6 +127,7 @@ class DecoratorFact:
         return None
 
 
+@_pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class ReturnFact:
     kind: str  # "none", "self", "value"
@@ -111,6 +135,7 @@ class ReturnFact:
     value: str = ""  # short source of the returned expression ("Builder(...)")
 
 
+@_pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class FunctionFact:
     name: str
@@ -140,6 +165,7 @@ class FunctionFact:
         return any(d.name in ("staticmethod", "classmethod") for d in self.decorators)
 
 
+@_pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class ClassFact:
     name: str
@@ -153,6 +179,7 @@ class ClassFact:
     annotated_attrs: tuple[tuple[str, str], ...]  # class-level name -> resolved annotation
 
 
+@_pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class ModuleFacts:
     path: Path
