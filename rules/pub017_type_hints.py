@@ -71,8 +71,10 @@ class TypeHints(Rule):
         params = list(all_params(func))
         if target.owning_class(func) is not None and not is_static(func):
             params = params[1:]  # self / cls
+        if any(p.annotation is None for p in params):
+            return None  # checked before the body is walked: most unhinted functions stop here
         scope = own_scope(func)
-        if any(p.annotation is None for p in params) or scope.yields or not all(returns_nothing(r) for r in scope.returns):
+        if scope.yields or not all(returns_nothing(r) for r in scope.returns):
             return None
         return target.replace(func, func.with_changes(returns=cst.Annotation(cst.Name("None"))))
 

@@ -166,6 +166,10 @@ class FixTarget:
 
     def parent(self, node: cst.BaseStatement | cst.Decorator) -> cst.CSTNode | None:
         """The statement (or module) holding a statement or decorator."""
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            held_by = self._regions.holder_of(node)  # found by name: no walk of the whole module
+            if held_by is not None:
+                return held_by
         return self._parents.get(node)
 
     def owning_class(self, func: cst.FunctionDef) -> cst.ClassDef | None:

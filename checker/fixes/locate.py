@@ -86,6 +86,7 @@ class Regions:
         self._text = text
         self._computed: dict[int, Positions | None] = {}
         self._blocks: dict[int, _Block | None] = {}
+        self._holders: dict[int, cst.CSTNode] = {}  # id(def or class found by name) -> the def, class or module holding it
 
     def _block(self, body: Sequence[cst.BaseStatement], mirror: Sequence[ast.stmt]) -> _Block | None:
         """``body`` lined up with ``mirror`` (once per body); None if they do not line up."""
@@ -113,6 +114,7 @@ class Regions:
         lines = self._lines
         body: Sequence[cst.BaseStatement] = self._module.body
         mirror: Sequence[ast.stmt] = self._tree.body
+        holder: cst.CSTNode = self._module
         while True:
             block = self._block(body, mirror)
             inner = block.holding(line) if block is not None else None
@@ -124,10 +126,17 @@ class Regions:
             if twin.lineno == line:
                 text = lines[line - 1] if line <= len(lines) else ""
                 keyword = _DEF_KEYWORD.match(text, _char_offset(text, twin.col_offset))
-                return node if keyword is not None and keyword.end() + 1 == column else None
+                if keyword is None or keyword.end() + 1 != column:
+                    return None
+                self._holders[id(node)] = holder
+                return node
             if not isinstance(node.body, cst.IndentedBlock):
                 return None
-            body, mirror = node.body.body, twin.body
+            body, mirror, holder = node.body.body, twin.body, node
+
+    def holder_of(self, node: cst.FunctionDef | cst.ClassDef) -> cst.CSTNode | None:
+        """The def, class or module whose body holds a definition ``definition_at`` found."""
+        return self._holders.get(id(node))
 
     @cached_property
     def _lines(self) -> list[str]:

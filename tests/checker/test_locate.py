@@ -84,8 +84,11 @@ def test_every_node_is_found_where_whole_module_positions_put_it(name: str, code
             expected = {id(n) for n in nodes if isinstance(n, kind)}
             if not expected:
                 continue
-            found = {id(n) for n in target.nodes_at(_violation(line, column), kind)}
-            assert found == expected, f"{name}:{line}:{column} {kind.__name__}"
+            found = target.nodes_at(_violation(line, column), kind)
+            assert {id(n) for n in found} == expected, f"{name}:{line}:{column} {kind.__name__}"
+            for node in found:
+                if isinstance(node, (cst.FunctionDef, cst.ClassDef)):  # its holder, as the whole-module walk finds it
+                    assert target.parent(node) is target._parents[node], f"{name}:{line}:{column} holder"
             checked += 1
     assert checked > 5
 
