@@ -19,8 +19,10 @@ What the loop guarantees (each is tested in ``tests/checker/test_fixer.py``):
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import libcst as cst
@@ -247,14 +249,56 @@ def fixability(result: RunResult, config: Config, cache: FactsCache | None = Non
             available.update(v for v, flag in zip(violations, flags, strict=True) if flag)
         else:
             missed.append((path, source, violations))
-    plan = _plan(
-        [v for _path, _source, vs in missed for v in vs], config, {}, unsafe=True, rejected=set(), count_only=True
-    )
-    available.update(plan.available)
+    found = _fixable_on_two_cores([vs for _path, _source, vs in missed], config)
+    available.update(found)
     if cache is not None:
         for path, source, violations in missed:
-            cache.store(_cache_key(path, source, violations, config), [v in plan.available for v in violations])
+            cache.store(_cache_key(path, source, violations, config), [v in found for v in violations])
     return _with_fixability(result, available)
+
+
+def _fixable(per_file: Sequence[list[Violation]], config: Config) -> set[Violation]:
+    plan = _plan([v for violations in per_file for v in violations], config, {}, unsafe=True, rejected=set(), count_only=True)
+    return set(plan.available)
+
+
+def _fixable_on_two_cores(per_file: Sequence[list[Violation]], config: Config) -> set[Violation]:
+    """``_fixable``, the files split in two by size, one half in a forked child meanwhile (each
+    file's answer is its own). Without fork, or if the child fails, the main process does all."""
+    if len(per_file) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return _fixable(per_file, config)
+    halves: tuple[list[list[Violation]], list[list[Violation]]] = ([], [])
+    sizes = [0, 0]
+    for violations in sorted(per_file, key=lambda vs: -_size(vs[0].path)):
+        lighter = 0 if sizes[0] <= sizes[1] else 1
+        halves[lighter].append(violations)
+        sizes[lighter] += _size(violations[0].path)
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(target=_send_fixable, args=(sending, halves[1], config), daemon=True)
+    child.start()
+    sending.close()
+    found = _fixable(halves[0], config)
+    try:
+        answer: set[Violation] = receiving.recv()
+    except (EOFError, OSError):
+        answer = _fixable(halves[1], config)
+    finally:
+        receiving.close()
+        child.join()
+    return found | answer
+
+
+def _send_fixable(connection: Connection, per_file: Sequence[list[Violation]], config: Config) -> None:
+    connection.send(_fixable(per_file, config))
+    connection.close()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _position(code: str, offset: int) -> tuple[int, int]:

@@ -350,3 +350,25 @@ def test_explain_shows_the_fix_on_its_tested_example() -> None:
     assert "After --fix:" in out and "runner.join(timeout=5.0)" in out
     _code, out, _ = invoke("--explain", "PUB007")
     assert "no automatic fix" in out and "After --fix" not in out
+
+
+def _fixable_by_file() -> list[list[Violation]]:
+    from publisher_check.engine import run
+
+    result = run([FIXTURES / "violations"], Config())
+    return list(fixer._by_file(result.violations).values())
+
+
+def test_counting_fixes_on_two_cores_finds_what_one_process_finds() -> None:
+    per_file = _fixable_by_file()
+    assert len(per_file) >= 2
+    alone = fixer._fixable(per_file, Config())
+    assert alone and fixer._fixable_on_two_cores(per_file, Config()) == alone
+
+
+@pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="the child is forked")
+def test_a_child_that_dies_while_counting_fixes_costs_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    per_file = _fixable_by_file()
+    alone = fixer._fixable(per_file, Config())
+    monkeypatch.setattr(fixer, "_send_fixable", lambda *_args: os._exit(3))
+    assert fixer._fixable_on_two_cores(per_file, Config()) == alone
