@@ -86,7 +86,9 @@ class Regions:
         self._text = text
         self._computed: dict[int, Positions | None] = {}
         self._blocks: dict[int, _Block | None] = {}
-        self._holders: dict[int, cst.CSTNode] = {}  # id(def or class found by name) -> the def, class or module holding it
+        self._holders: dict[
+            int, cst.CSTNode
+        ] = {}  # id(def or class found by name) -> the def, class or module holding it
 
     def _block(self, body: Sequence[cst.BaseStatement], mirror: Sequence[ast.stmt]) -> _Block | None:
         """``body`` lined up with ``mirror`` (once per body); None if they do not line up."""

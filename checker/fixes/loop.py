@@ -258,7 +258,9 @@ def fixability(result: RunResult, config: Config, cache: FactsCache | None = Non
 
 
 def _fixable(per_file: Sequence[list[Violation]], config: Config) -> set[Violation]:
-    plan = _plan([v for violations in per_file for v in violations], config, {}, unsafe=True, rejected=set(), count_only=True)
+    plan = _plan(
+        [v for violations in per_file for v in violations], config, {}, unsafe=True, rejected=set(), count_only=True
+    )
     return set(plan.available)
 
 
