@@ -124,6 +124,15 @@ class Loader:
         outcomes.update(fresh)
         return self._record(outcomes)
 
+    def read_ahead(self, files: Sequence[tuple[Path, str]]) -> None:
+        """Have the facts of modules discovery will likely load worked out in the background."""
+        requests = []
+        for path, name in files:
+            source = self.read(path)
+            if source is not None and (self.cache is None or not self.cache.get(path, name, source, False)[0]):
+                requests.append((path, name, source, False))
+        self.pool.read_ahead(requests)
+
     def check_later(self, requests: Sequence[Request]) -> None:
         """Syntax-check these files in the background; ``finish`` records what went wrong."""
         misses = []
@@ -230,7 +239,7 @@ def _discover(
     index = module_index(files, paths)
     screen = candidate_regex(config)
     loader = Loader(pool, sources, cache)
-    project = Project(index, loader, config, loader.read, between=pool.pump)
+    project = Project(index, loader, config, loader.read, between=pool.pump, ahead=loader.read_ahead)
     candidates: list[Request] = []
     others: list[Request] = []
     builders: list[Request] = []

@@ -14,6 +14,7 @@ import ast
 import faulthandler
 import multiprocessing
 import os
+import pickle
 import sys
 import time
 import warnings
@@ -107,21 +108,25 @@ def parse_one(path: Path, module_name: str, source: bytes, syntax_only: bool, co
 
 
 Job = tuple[Path, str, bytes, bool, bool]  # a request, and whether this run already compiled that source
-BATCH_BYTES = 256 * 1024  # background syntax checks handed to a worker at once: ~25 ms of compiling
+BATCH_BYTES = 256 * 1024  # background work handed to a worker at once: ~25 ms of compiling
 
 
 def _serve(connection: Connection) -> None:
     """Child process: run each batch of jobs it is sent, answering job by job, until told to stop.
 
     Each answer carries the moment it was finished, so that the parent, reading answers late,
-    still knows when the next job began (its time budget runs from then)."""
+    still knows when the next job began (its time budget runs from then); the outcome comes
+    pickled, so that facts read ahead cost the parent nothing until they are used."""
     faulthandler.disable()  # a native crash here is expected and reported by the parent
     while True:
         jobs = connection.recv()
         if jobs is None:
             return
         for job in jobs:
-            connection.send((parse_one(*job), time.monotonic()))
+            outcome = parse_one(*job)
+            connection.send(
+                (pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL), isinstance(outcome, ModuleFacts), time.monotonic())
+            )
 
 
 @dataclass
@@ -129,14 +134,15 @@ class _Worker:
     process: BaseProcess
     connection: Connection
     jobs: deque[Job] = field(default_factory=deque)  # sent and not answered yet, in order
-    urgent: bool = False  # its job is one a caller waits for, not a background syntax check
+    urgent: bool = False  # its job is one a caller waits for, not background work
     started: float = 0.0  # when its first unanswered job began
 
 
 class ParserPool:
-    """Worker processes that parse files: what a caller waits for first (``parse``), and
-    syntax checks of every other file in the background (``check_later``) while the caller
-    works, so that both cores are busy from the first file; ``finish`` collects those."""
+    """Worker processes that parse files: what a caller waits for first (``parse``); in the
+    background while the caller works, the facts of files it will likely ask for next
+    (``read_ahead``) and the syntax of every other file (``check_later``, collected by
+    ``finish``), so that both cores are busy from the first file."""
 
     def __init__(
         self, size: int | None = None, timeout: float = DEFAULT_TIMEOUT, on_done: Callable[[int], None] | None = None
@@ -149,6 +155,8 @@ class ParserPool:
         self._timeout = timeout
         self._on_done = on_done  # told how many more files have their outcome (a progress line)
         self._workers: list[_Worker] = []
+        self._ahead: dict[Path, Request] = {}  # facts to read ahead, not handed out yet
+        self._fetched: dict[Path, tuple[bytes, bytes]] = {}  # path -> (source, pickled outcome) read ahead
         self._later: dict[Path, Request] = {}  # background syntax checks not handed out yet
         self._checked: dict[Path, Outcome] = {}  # their outcomes
         self._answered: dict[Path, Outcome] = {}  # outcomes of the jobs ``parse`` waits for
@@ -193,11 +201,38 @@ class ParserPool:
         wanted: dict[Path, Request] = {request[0]: request for request in requests}
         for path in wanted:
             self._later.pop(path, None)  # parsing a file checks its syntax too
-        pending = deque(self._job(request) for request in wanted.values())
-        while pending or any(w.jobs and w.urgent for w in self._workers):
+            self._ahead.pop(path, None)
+        reading = self._reading() & wanted.keys()
+        pending = deque(self._job(r) for path, r in wanted.items() if path not in reading and not self._read(r))
+        while pending or any(w.jobs and w.urgent for w in self._workers) or reading & self._reading():
             self._hand_out(pending, keep_free=0)
             self._collect(block=True)
+        for path in reading:  # read ahead meanwhile (or, if that worker was lost, not at all)
+            if not self._read(wanted[path]):
+                self._answered.update(self.parse([wanted[path]]))
         return {path: self._answered.pop(path) for path in wanted}
+
+    def _reading(self) -> set[Path]:
+        """The files whose facts are being read ahead right now."""
+        return {job[0] for w in self._workers if not w.urgent for job in w.jobs if not job[3]}
+
+    def _read(self, request: Request) -> bool:
+        """Answer a facts request from what was read ahead, if the source is the one asked about."""
+        path, _name, source, syntax_only = request
+        fetched = self._fetched.pop(path, None)
+        if syntax_only or fetched is None or fetched[0] != source:
+            return False
+        self._answered[path] = pickle.loads(fetched[1])
+        if self._on_done is not None:
+            self._on_done(1)
+        return True
+
+    def read_ahead(self, requests: Iterable[Request]) -> None:
+        """Work out these files' facts in the background, in this order, for ``parse`` to answer from."""
+        busy = self._reading()
+        fresh = {r[0]: r for r in requests if r[0] not in self._fetched and r[0] not in busy}
+        self._ahead = {**fresh, **{path: r for path, r in self._ahead.items() if path not in fresh}}  # newest first
+        self.pump()
 
     def check_later(self, requests: Iterable[Request]) -> None:
         """Check these files' syntax in the background; ``finish`` gives the outcomes."""
@@ -208,12 +243,13 @@ class ParserPool:
     def pump(self) -> None:
         """Take in finished background work and hand out more, keeping one worker free for the
         next file a caller will wait for. Never blocks: call it between pieces of other work."""
-        if self._later or any(w.jobs for w in self._workers):
+        if self._ahead or self._later or any(w.jobs for w in self._workers):
             self._collect(block=False)
             self._hand_out(deque(), keep_free=1)
 
     def finish(self) -> dict[Path, Outcome]:
-        """Wait for every background syntax check; their outcomes by path."""
+        """Wait for every background syntax check (reading ahead stops); their outcomes by path."""
+        self._ahead.clear()
         while self._later or any(w.jobs for w in self._workers):
             self._hand_out(deque(), keep_free=0)
             self._collect(block=True)
@@ -226,18 +262,19 @@ class ParserPool:
 
     def _hand_out(self, pending: deque[Job], keep_free: int) -> None:
         """Give idle workers work: the jobs a caller waits for first, then background batches
-        while more than ``keep_free`` workers would stay idle."""
-        while len(self._workers) < self._size and (pending or self._later):
+        (facts to read ahead before syntax checks) while more than ``keep_free`` workers would stay idle."""
+        while len(self._workers) < self._size and (pending or self._ahead or self._later):
             self._spawn()
         idle = [w for w in self._workers if not w.jobs]
         for worker in idle:
             if pending:
                 self._send(worker, [pending.popleft()], urgent=True)
-            elif self._later and sum(1 for w in self._workers if not w.jobs) > keep_free:
+            elif (self._ahead or self._later) and sum(1 for w in self._workers if not w.jobs) > keep_free:
                 batch: list[Job] = []
                 size = 0
-                while self._later and (not batch or size < BATCH_BYTES):
-                    request = self._later.pop(next(iter(self._later)))
+                while (self._ahead or self._later) and (not batch or size < BATCH_BYTES):
+                    queue = self._ahead or self._later
+                    request = queue.pop(next(iter(queue)))
                     batch.append(self._job(request))
                     size += len(request[2])
                 self._send(worker, batch, urgent=False)
@@ -265,25 +302,36 @@ class ParserPool:
             if worker.connection in ready:
                 try:
                     while worker.jobs and worker.connection.poll():
-                        outcome, finished = worker.connection.recv()
-                        self._settle(worker.jobs.popleft(), outcome, worker.urgent)
+                        outcome, parsed, finished = worker.connection.recv()
+                        settled += self._settle(worker.jobs.popleft(), outcome, parsed, worker.urgent)
                         worker.started = finished
-                        settled += 1
                 except (EOFError, OSError):
                     failure = "the parser process died on this file"
             if not failure and worker.jobs and time.monotonic() - worker.started >= self._budget(worker):
                 failure = f"parsing took longer than {self._budget(worker):g} s"
             if failure:
-                self._settle(worker.jobs.popleft(), failure, worker.urgent)
-                settled += 1
+                settled += self._settle(worker.jobs.popleft(), pickle.dumps(failure), False, worker.urgent)
                 for path, name, source, syntax_only, _compiled in worker.jobs:  # not reached: try again
-                    self._later[path] = (path, name, source, syntax_only)
+                    if syntax_only:
+                        self._later[path] = (path, name, source, syntax_only)
                 self._retire(worker)
         if self._on_done is not None and settled:
             self._on_done(settled)
 
-    def _settle(self, job: Job, outcome: Outcome, urgent: bool) -> None:
-        path, _name, source, syntax_only, _compiled = job
+    def _settle(self, job: Job, pickled: bytes, parsed: bool, urgent: bool) -> int:
+        """File the outcome of a job (``parsed``: facts came out); how many files that gives their
+        syntax check's outcome."""
+        path, _name, source, syntax_only, compiled = job
+        if not urgent and not syntax_only:
+            self._fetched[path] = (source, pickled)  # a failure too: asked for, it is the file's error
+            if parsed and not compiled and path in self._later:  # it compiled: no need to check it again
+                del self._later[path]
+                self._compiled[path] = source
+                self._checked[path] = None
+                return 1
+            return 0
+        outcome = pickle.loads(pickled)
         if syntax_only and outcome is None:
             self._compiled[path] = source
         (self._answered if urgent else self._checked)[path] = outcome
+        return 1

@@ -150,9 +150,11 @@ class Project:
         config: Config,
         read: Callable[[Path], bytes | None] | None = None,
         between: Callable[[], None] = lambda: None,
+        ahead: Callable[[list[tuple[Path, str]]], None] = lambda files: None,
     ) -> None:
         self.paths = paths  # module name -> file
         self.between = between  # called between long steps: lets background parsing go on
+        self._ahead = ahead  # told the files a newly parsed module imports: they may be loaded next
         self._load = load
         self._read = read
         self._syntax: dict[Path, ast.Module | None] = {}
@@ -252,6 +254,23 @@ class Project:
     def add(self, facts: ModuleFacts) -> None:
         self.modules[facts.module] = facts
         self._by_path[facts.path] = facts
+        self._ahead(self._imported_files(facts))
+
+    def _imported_files(self, facts: ModuleFacts) -> list[tuple[Path, str]]:
+        """The project files ``facts`` imports from that are not parsed yet, in import order."""
+        found: dict[Path, str] = {}
+        for _local, qualified in facts.imports:
+            parts = qualified.split(".")
+            if parts[0] in MODELLED_LIBRARIES:
+                continue
+            for cut in range(len(parts), 0, -1):
+                name = ".".join(parts[:cut])
+                path = self.paths.get(name) or self._by_suffix(name)
+                if path is not None:
+                    if path not in self._by_path:
+                        found.setdefault(path, self._names_by_path[path])
+                    break
+        return list(found.items())
 
     def is_parsed(self, path: Path) -> bool:
         return path in self._by_path
@@ -270,7 +289,9 @@ class Project:
             self._missing.add(name)
             return None
         self.modules[name] = facts
-        self._by_path[facts.path] = facts
+        if facts.path not in self._by_path:
+            self._by_path[facts.path] = facts
+            self._ahead(self._imported_files(facts))
         return facts
 
     def _by_suffix(self, name: str) -> Path | None:

@@ -94,3 +94,63 @@ def test_results_come_in_the_order_asked_whoever_finishes_first() -> None:
     requests = [_request("slow.py", slow, syntax_only=False), _request("quick.py", b"x = 1\n", syntax_only=False)]
     with parsing.ParserPool(size=2) as pool:
         assert list(pool.parse(requests)) == [Path("slow.py"), Path("quick.py")]
+
+
+def _logging_parser(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
+    """Every job a worker runs is written to ``log``: what the workers really did."""
+    real = parsing.parse_one
+
+    def logged(path: Path, name: str, source: bytes, syntax_only: bool, compiled: bool = False) -> parsing.Outcome:
+        with log.open("a") as out:
+            out.write(f"{path.name} {'syntax' if syntax_only else 'facts'}{' compiled' if compiled else ''}\n")
+        return real(path, name, source, syntax_only, compiled)
+
+    monkeypatch.setattr(parsing, "parse_one", logged)
+
+
+def _settle(pool: parsing.ParserPool) -> None:
+    deadline = time.monotonic() + 30
+    while (pool._ahead or pool._reading()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+        pool.pump()
+
+
+@needs_fork
+def test_facts_read_ahead_answer_the_request_and_stand_for_its_syntax_check(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    log = tmp_path / "jobs.log"
+    _logging_parser(monkeypatch, log)
+    module = _request("a.py", b"import queue\n", syntax_only=False)
+    with parsing.ParserPool(size=2) as pool:
+        pool.read_ahead([module])  # one worker reads ahead, the other stays free for the caller
+        pool.check_later([_request("a.py", b"import queue\n"), _request("b.py")])
+        _settle(pool)
+        parsed = pool.parse([module])
+        checked = pool.finish()
+    assert isinstance(parsed[Path("a.py")], ModuleFacts)
+    assert checked == {Path("a.py"): None, Path("b.py"): None}
+    assert sorted(log.read_text().splitlines()) == ["a.py facts", "b.py syntax"]
+
+
+@needs_fork
+def test_facts_read_ahead_of_another_source_are_not_used(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    log = tmp_path / "jobs.log"
+    _logging_parser(monkeypatch, log)
+    with parsing.ParserPool(size=2) as pool:
+        pool.read_ahead([_request("a.py", b"import queue\n", syntax_only=False)])
+        _settle(pool)
+        parsed = pool.parse([_request("a.py", b"import os\n", syntax_only=False)])
+    facts = parsed[Path("a.py")]
+    assert isinstance(facts, ModuleFacts) and dict(facts.imports) == {"os": "os"}
+    assert log.read_text().splitlines() == ["a.py facts", "a.py facts"]
+
+
+@needs_fork
+def test_a_worker_lost_while_reading_ahead_leaves_the_file_to_be_parsed_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = parsing.parse_one
+    monkeypatch.setattr(parsing, "parse_one", lambda path, *rest: _die() if path.name == "bad.py" else real(path, *rest))
+    with parsing.ParserPool(size=2) as pool:
+        pool.read_ahead([_request("bad.py", syntax_only=False), _request("good.py", syntax_only=False)])
+        _settle(pool)
+        parsed = pool.parse([_request("good.py", syntax_only=False), _request("bad.py", syntax_only=False)])
+    assert isinstance(parsed[Path("good.py")], ModuleFacts)
+    assert isinstance(parsed[Path("bad.py")], str) and "process died" in parsed[Path("bad.py")]
