@@ -64,13 +64,14 @@ class CallFact:
                 return value
         return None
 
-    @property
-    def method(self) -> str:
-        return self.callee.rsplit(".", 1)[-1]
+    # Split off the callee once: discovery asks for them a million times on a large project.
+    method: str = field(init=False, repr=False, compare=False)  # "put" of "self._queue.put"
+    receiver: str = field(init=False, repr=False, compare=False)  # "self._queue" of it; "" for a bare name
 
-    @property
-    def receiver(self) -> str:
-        return self.callee.rsplit(".", 1)[0] if "." in self.callee else ""
+    def __post_init__(self) -> None:
+        receiver, _, method = self.callee.rpartition(".")
+        object.__setattr__(self, "method", method)
+        object.__setattr__(self, "receiver", receiver)
 
 
 @_pickled_as_arguments

@@ -110,10 +110,10 @@ class Func:
 
     module: ModuleFacts
     fact: FunctionFact
+    key: tuple[str, str] = field(init=False, repr=False, compare=False)  # (file, qualname), made once
 
-    @property
-    def key(self) -> tuple[str, str]:
-        return (str(self.module.path), self.fact.qualname)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", (str(self.module.path), self.fact.qualname))
 
     @property
     def label(self) -> str:
@@ -124,10 +124,10 @@ class Func:
 class Klass:
     module: ModuleFacts
     fact: ClassFact
+    key: tuple[str, str] = field(init=False, repr=False, compare=False)  # (file, qualname), made once
 
-    @property
-    def key(self) -> tuple[str, str]:
-        return (str(self.module.path), self.fact.qualname)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", (str(self.module.path), self.fact.qualname))
 
     @property
     def qualified(self) -> str:
@@ -193,6 +193,7 @@ class Project:
         self._subclasses: dict[tuple[str, str], tuple[int, list[Klass]]] = {}
         self._resolved: dict[int, tuple[CallFact, FunctionFact, int, list[Func]]] = {}  # by id(call)
         self._attrs_in_progress = 0
+        self._starts: dict[Path, tuple[list[Klass], list[tuple[Func, str]]]] = {}
         self._call_site_keys: dict[str, list[tuple[str, int, int]]] = {}
         self._sited: set[Path] = set()
 
@@ -807,16 +808,16 @@ class Project:
         if publish.key not in self._same_thread:
             self._same_thread[publish.key] = {f.key for f, _chain in self.walk(publish, same_thread=True)}
         same_thread = self._same_thread[publish.key]
-        on_threads = self.thread_reach()
         for method in self.methods(klass).values():
-            if method.key == func.key or method.key in same_thread or method.key not in on_threads:
-                continue  # a ring of breadcrumbs the caller clears is no buffer: a thread must empty it
+            if method.key == func.key or method.key in same_thread:
+                continue
             if method.fact.name in ("__enter__", "__exit__", "__aenter__", "__aexit__"):
                 continue  # a context manager's exit pops on the caller's own thread (a memo stack)
-            if any(c.receiver == receiver and c.method in DRAINING_METHODS for c in method.fact.calls):
-                return True
-            if method.fact.name != "__init__" and any(a.target == receiver for a in method.fact.attr_assigns):
-                return True  # swapped out for a fresh list by the worker
+            drains = any(c.receiver == receiver and c.method in DRAINING_METHODS for c in method.fact.calls)
+            # or swaps it out for a fresh list
+            if drains or (method.fact.name != "__init__" and any(a.target == receiver for a in method.fact.attr_assigns)):
+                if method.key in self.thread_reach():  # a ring of breadcrumbs the caller clears is no buffer
+                    return True
         return False
 
     def thread_reach(self) -> set[tuple[str, str]]:
@@ -825,27 +826,36 @@ class Project:
         if self._thread_reach_of != len(self.modules):
             roots: list[Func] = []
             for facts in self.parsed_modules():
-                for klass_fact in facts.classes:
-                    klass = Klass(facts, klass_fact)
-                    run = self.methods(klass).get("run") if "run" in klass_fact.methods else None
+                classes, named = self._thread_starts(facts)
+                for klass in classes:
+                    run = self.methods(klass).get("run")
                     if run is not None and self.is_subclass(klass, THREAD_TYPES):
                         roots.append(run)
-                for fn in facts.functions:
-                    func = Func(facts, fn)
-                    for call in fn.calls:
-                        texts = [v for k, v in call.keywords if k == "target"]
-                        if call.method in ("submit", "apply_async", "start_new_thread") and call.args:
-                            texts.append(call.args[0])
-                        elif call.method in ("Timer", "run_in_executor") and len(call.args) > 1:
-                            texts.append(call.args[1])
-                        for text in texts:
-                            roots.extend(self._functions_named_by(func, text))
+                for func, text in named:
+                    roots.extend(self._functions_named_by(func, text))
             reach: set[tuple[str, str]] = set()
             for root in roots:
                 if root.key not in reach:
                     reach.update(f.key for f, _ in self.walk(root, max_depth=6))
             self._thread_reach, self._thread_reach_of = reach, len(self.modules)
         return self._thread_reach
+
+    def _thread_starts(self, facts: ModuleFacts) -> tuple[list[Klass], list[tuple[Func, str]]]:
+        """What in a module may start a thread, read off its facts once: the classes with a
+        ``run`` method, and each function handed to ``Thread(target=…)``, ``submit``, ``Timer`` …"""
+        if facts.path not in self._starts:
+            classes = [Klass(facts, k) for k in facts.classes if "run" in k.methods]
+            named: list[tuple[Func, str]] = []
+            for fn in facts.functions:
+                for call in fn.calls:
+                    texts = [v for k, v in call.keywords if k == "target"]
+                    if call.method in ("submit", "apply_async", "start_new_thread") and call.args:
+                        texts.append(call.args[0])
+                    elif call.method in ("Timer", "run_in_executor") and len(call.args) > 1:
+                        texts.append(call.args[1])
+                    named.extend((Func(facts, fn), text) for text in texts)
+            self._starts[facts.path] = (classes, named)
+        return self._starts[facts.path]
 
     def _functions_named_by(self, func: Func, text: str) -> list[Func]:
         """The function ``text`` names in ``func``; for a parameter (a helper that starts threads,
