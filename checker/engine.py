@@ -2,8 +2,10 @@
 
 1. Cheap byte-level screening picks the files that can hold a client or a builder; only
    those are parsed up front. Other modules are parsed on demand when a call, a base class
-   or an import leads into them.
-2. Discovery builds the publisher view; every selected rule judges it.
+   or an import leads into them (the modules parsed ones import are read ahead), and every
+   other file's syntax is checked in the background meanwhile.
+2. Discovery builds the publisher view; every selected rule judges it; the background
+   checks are collected.
 3. Suppressions, per-file ignores and severities turn findings into violations.
 
 ``sources`` lets a caller (executive mode's fix loop) verify file contents it holds in
