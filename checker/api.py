@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .analysis.cache import FactsCache
 from .analysis.files import collect_files
@@ -29,12 +30,14 @@ from .config import (
     load_config,
     with_overrides,
 )
-from .engine import model, run, selected_rules
+from .engine import model, run
 from .fixes.loop import MAX_ROUNDS, execute, fixability, proposed_fixes
 from .ftypes import FixReport, Metrics, Mode, Notes, Progress, Run, RunResult, Severity, UnusedSuppression, failed
-from .registry import RULES_BY_ID
+from .registry import RULE_IDS, selected_ids
 from .reports.baseline import Baseline
-from .reports.model import Model
+
+if TYPE_CHECKING:
+    from .reports.model import Model
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +70,7 @@ def _finish(config: Config, options: Options) -> Config:
     import the rules (which read it)."""
     for key in ("select", "ignore"):
         try:
-            check_rule_ids(key, getattr(config, key), RULES_BY_ID)
+            check_rule_ids(key, getattr(config, key), RULE_IDS)
         except ConfigError as exc:
             raise ConfigError(f"{config.source}: {exc}" if config.source is not None else str(exc)) from None
     return with_overrides(
@@ -106,8 +109,8 @@ def _nearest(targets: Sequence[Path], options: Options) -> FileConfigs:
 def resolve_configs(targets: Sequence[Path], options: Options) -> FileConfigs:
     """``options.config`` or ``--config``'s file for every file (as ruff's ``--config``); otherwise
     each file's nearest ``[tool.publisher-check]``. The command line's overrides apply to all."""
-    check_rule_ids("--select", options.select, RULES_BY_ID)
-    check_rule_ids("--ignore", options.ignore, RULES_BY_ID)
+    check_rule_ids("--select", options.select, RULE_IDS)
+    check_rule_ids("--ignore", options.ignore, RULE_IDS)
     if options.config is not None:
         return FileConfigs(_finish(options.config, options))
     if options.config_file is not None:
@@ -154,7 +157,7 @@ def _unused(result: RunResult, targets: Sequence[Path], configs: FileConfigs) ->
     unused = [
         found
         for config, group in groups.values()
-        for found in find_unused(result, group, {rule.id for rule in selected_rules(config)}, RULES_BY_ID)
+        for found in find_unused(result, group, set(selected_ids(config)), RULE_IDS)
     ]
     return tuple(sorted(unused, key=lambda u: (order.get(u.path, len(order)), u.line, u.column)))
 

@@ -58,7 +58,13 @@ class Violation:
     check: str
     message: str
     severity: Severity
-    fixable: bool
+    # The fix that exists for it ("unsafe": needs --unsafe-fixes), or None. Carried here, not
+    # looked up in the rules when reporting, so that a report needs no rule imported.
+    fix: FixSafety | None
+
+    @property
+    def fixable(self) -> bool:
+        return self.fix is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,7 +93,8 @@ def _walk(root: Path, excludes: pathspec.GitIgnoreSpec) -> Iterator[Path]:
         for name in sorted(filenames):
             path = folder / name
             if name.endswith(".py") and not ignored(path, False):
-                if path.resolve().is_relative_to(real_root):
+                # A file that is no link is where its folder is, and the folder was checked above.
+                if not path.is_symlink() or path.resolve().is_relative_to(real_root):
                     yield path
 
 

@@ -26,9 +26,6 @@ from multiprocessing.context import ForkContext, SpawnContext
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
-from libcst import ParserSyntaxError
-
-from .extraction import extract
 from .facts import ModuleFacts
 
 Request = tuple[Path, str, bytes, bool]  # path, module name, source, syntax check only
@@ -48,7 +45,8 @@ def time_budget(timeout: float, source: bytes) -> float:
 def describe_error(exc: BaseException) -> str:
     if isinstance(exc, (RecursionError, MemoryError)):  # CPython's parser runs out of stack
         return f"too deeply nested to parse ({type(exc).__name__})"
-    if isinstance(exc, ParserSyntaxError):
+    cst = sys.modules.get("libcst")  # a libcst error means libcst is loaded (a warm run never loads it)
+    if cst is not None and isinstance(exc, cst.ParserSyntaxError):
         return f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: {exc.message}"
     lines = str(exc).strip().splitlines()
     first = lines[0] if lines else ""
@@ -83,6 +81,8 @@ def parse_one(path: Path, module_name: str, source: bytes, syntax_only: bool, co
     """Facts of one file, or only whether it compiles (files that cannot hold publisher parts).
 
     ``compiled``: this run already compiled this source, so the facts need no second compile."""
+    from .extraction import extract  # imported where facts are made: a warm run makes none
+
     try:
         if syntax_only:
             compile_source(path, source)

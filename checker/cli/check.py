@@ -23,12 +23,10 @@ from ..api import Options, check, show_model
 from ..config import ConfigError
 from ..ftypes import Run, Severity
 from ..mcp.options import DEFAULT_TOOL, McpTarget, metrics_mcp_target
-from ..registry import RULES_BY_ID
+from ..registry import rules_by_id
 from ..reports.baseline import Baseline, BaselineError
 from ..reports.diff import unified_diff
 from ..reports.github import render_github
-from ..reports.model import render_json as render_model_json
-from ..reports.model import render_text as render_model_text
 from ..reports.orchestrator import HEADER_ENVVAR, EndpointType, HeaderType, headers_from, post_metrics, report_failure
 from ..reports.report import render_json, render_statistics, render_text
 from ..reports.sarif import render_sarif
@@ -52,7 +50,7 @@ def _split_ids(values: tuple[str, ...]) -> tuple[str, ...]:
 
 def _list_rules() -> str:
     rows = [f"{'id':7} {'severity':9} {'fix':8} check"]
-    for rule_id, rule in sorted(RULES_BY_ID.items()):
+    for rule_id, rule in sorted(rules_by_id().items()):
         rows.append(f"{rule_id:7} {rule.severity.label:9} {rule.fix_safety if rule.fixable else 'no':8} {rule.check}")
     return "\n".join(rows) + "\n"
 
@@ -66,7 +64,7 @@ def _without_markers(source: str) -> str:
 
 
 def _explain(rule_id: str) -> str:
-    rule = RULES_BY_ID.get(rule_id.upper())
+    rule = rules_by_id().get(rule_id.upper())
     if rule is None:
         raise click.BadParameter(f"unknown rule {rule_id!r} (see --list-rules)", param_hint="--explain")
     fix = f"{rule.fix_safety} fix" if rule.fixable else "no automatic fix"
@@ -322,6 +320,9 @@ def _show_model(
     no_cache: bool,
     cache_dir: Path | None,
 ) -> None:
+    from ..reports.model import render_json as model_json  # with the analysis it describes: only for this option
+    from ..reports.model import render_text as model_text
+
     if output_format not in ("text", "json"):
         raise click.UsageError(f"--show-model prints text or json, not --format {output_format}")
     options = Options(
@@ -333,7 +334,7 @@ def _show_model(
         described = show_model(list(paths), options)
     except (ConfigError, PathError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
-    click.echo(render_model_json(described) if output_format == "json" else render_model_text(described), nl=False)
+    click.echo(model_json(described) if output_format == "json" else model_text(described), nl=False)
 
 
 def _refuse_mode_conflict(mode: str, fix: bool, diff: bool) -> None:

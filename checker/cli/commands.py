@@ -26,7 +26,6 @@ from ..skill.plan import (
     reliability_answer,
     render_text,
 )
-from ..skill.scaffold import ScaffoldError, scaffold
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -157,6 +156,8 @@ def scaffold_command(
     an existing pyproject.toml is kept: add requests and jsonschema to it yourself). Existing
     files are never overwritten without --force.
     """
+    from ..skill.scaffold import ScaffoldError, scaffold  # libcst's codemods: imported for this command only
+
     try:
         plan = build_plan(volume, reliability, sla, destinations, framework, example_files)
         written = scaffold(dest, package, plan, force=force)

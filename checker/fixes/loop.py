@@ -24,17 +24,18 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from ..analysis.cache import FactsCache
 from ..analysis.parsing import compile_source, describe_error
 from ..config import Config
 from ..ftypes import FileChange, FileError, FixFailure, FixReport, FixSafety, Replacement, RunResult, Violation
-from ..registry import RULES_BY_ID
-from ..rule import Rule
-from .codemods import FixTarget
+from ..registry import rules_by_id
 from .writing import write_changes
+
+if TYPE_CHECKING:
+    from ..rule import Rule
+    from .codemods import FixTarget
 
 Verify = Callable[[Mapping[Path, bytes]], RunResult]
 
@@ -108,6 +109,10 @@ def _parse_checked(path: Path, data: bytes, config: Config, *, count_only: bool 
     """``data`` parsed, or why it cannot be a file we fix or write: libcst must reproduce it
     byte for byte (edits are made on its text; the next VERIFY parses it) and CPython must
     compile it."""
+    import libcst as cst  # loaded only when a file is parsed for fixing: a warm run parses none
+
+    from .codemods import FixTarget
+
     try:
         module = cst.parse_module(data)
     except Exception as exc:  # noqa: BLE001 - any parser failure means "do not write this"
@@ -138,7 +143,7 @@ def _by_file(violations: Sequence[Violation]) -> dict[Path, list[Violation]]:
     """The violations of fixable rules, per file."""
     by_file: dict[Path, list[Violation]] = {}
     for violation in violations:
-        if RULES_BY_ID[violation.rule].fixable:
+        if violation.fix is not None:  # until fixability has been worked out: its rule has fixes
             by_file.setdefault(violation.path, []).append(violation)
     return by_file
 
@@ -169,7 +174,7 @@ def _plan(
             continue
         plan.targets[path] = target
         for violation in violations:
-            rule = rules.setdefault(violation.rule, RULES_BY_ID[violation.rule]())
+            rule = rules.setdefault(violation.rule, rules_by_id()[violation.rule]())
             target.replaced = None
             try:
                 fixed = rule.fix(violation, target)
@@ -222,7 +227,7 @@ def _apply(path: Path, target: FixTarget, edits: Sequence[Edit], config: Config)
 
 
 def _with_fixability(result: RunResult, available: Collection[Violation]) -> RunResult:
-    violations = tuple(replace(v, fixable=v in available) for v in result.violations)
+    violations = tuple(replace(v, fix=v.fix if v in available else None) for v in result.violations)
     return replace(result, violations=violations)
 
 

@@ -43,7 +43,7 @@ from ..analysis.files import PathError
 from ..api import Options, check, show_model
 from ..config import ConfigError, find_pyproject, load_config
 from ..ftypes import FixReport, Severity
-from ..registry import RULES_BY_ID
+from ..registry import rules_by_id
 from ..reports.diff import unified_diff
 from ..reports.report import display_path, report_schema, to_json
 from ..reports.sarif import tool_version
@@ -315,7 +315,7 @@ def _fix(roots: Roots, args: dict[str, Any], progress: _Progress) -> dict[str, A
 
 
 def _rule(rule_id: str) -> type[Rule]:
-    rule = RULES_BY_ID.get(rule_id.upper())
+    rule = rules_by_id().get(rule_id.upper())
     if rule is None:
         raise ToolFailure(f"unknown rule {rule_id!r}; list_rules names them")
     return rule
@@ -345,7 +345,7 @@ def _explain(roots: Roots, args: dict[str, Any], progress: _Progress) -> dict[st
 
 
 def _list_rules(roots: Roots, args: dict[str, Any], progress: _Progress) -> dict[str, Any]:
-    return {"rules": [_summary(rule) for _, rule in sorted(RULES_BY_ID.items())]}
+    return {"rules": [_summary(rule) for _, rule in sorted(rules_by_id().items())]}
 
 
 def _answers(roots: Roots, args: dict[str, Any]) -> Answers:

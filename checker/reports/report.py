@@ -12,7 +12,6 @@ from typing import Any
 import click
 
 from ..ftypes import FixFailure, Notes, Run, RunResult, Severity, Violation
-from ..registry import RULES_BY_ID
 
 SEVERITY_COLORS: dict[Severity, str] = {
     Severity.CRITICAL: "red",
@@ -33,7 +32,7 @@ def display_path(path: Path) -> str:
 def violation_dict(violation: Violation, unsafe_fixes: bool = False) -> dict[str, Any]:
     """``fix`` says which fix exists (``"safe"``, ``"unsafe"``: needs ``--unsafe-fixes``, or None);
     ``fixable`` whether ``--fix`` with this run's ``--unsafe-fixes`` would apply it."""
-    fix = RULES_BY_ID[violation.rule].fix_safety if violation.fixable else None
+    fix = violation.fix
     return {
         "file": display_path(violation.path),
         "line": violation.line,
@@ -90,7 +89,7 @@ def failure_dict(failure: FixFailure) -> dict[str, Any]:
 def fix_hint(violations: Sequence[Violation], mode: str, unsafe_fixes: bool) -> str | None:
     """Ruff-style: how many remaining violations a (re)run with fixes would repair."""
     fixable = [v for v in violations if v.fixable]
-    unsafe = sum(1 for v in fixable if RULES_BY_ID[v.rule].fix_safety == "unsafe")
+    unsafe = sum(1 for v in fixable if v.fix == "unsafe")
     safe = len(fixable) - unsafe
     if mode == "executive":
         # Left fixable after executive mode: unsafe ones not enabled, or the round limit was hit.

@@ -29,12 +29,14 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ..ftypes import Notes, Replacement, Run, RunResult, Severity, Violation
-from ..registry import RULES_BY_ID
-from ..rule import Rule
+from ..registry import rules_by_id
+
+if TYPE_CHECKING:
+    from ..rule import Rule
 from .baseline import LineTexts, keys
 from .report import no_publisher_message
 
@@ -191,7 +193,7 @@ def _notifications(result: RunResult, notes: Notes) -> list[dict[str, Any]]:
 def to_sarif(run: Run) -> dict[str, Any]:
     result, notes, metrics = run.result, run.notes, run.metrics
     fixes = run.proposals or {}
-    rules = [rule for _, rule in sorted(RULES_BY_ID.items())]
+    rules = [rule for _, rule in sorted(rules_by_id().items())]
     index = {rule.id: number for number, rule in enumerate(rules)}
     baselined = notes.baselined is not None
     results = [

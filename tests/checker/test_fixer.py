@@ -23,7 +23,7 @@ from publisher_check.fixes import loop as fixer
 from publisher_check.fixes.codemods import FixTarget
 from publisher_check.fixes.writing import write_changes
 from publisher_check.ftypes import FileChange, Metrics, Notes, Run, Severity, Violation
-from publisher_check.registry import RULES_BY_ID
+from publisher_check.registry import rules_by_id
 from publisher_check.reports.diff import unified_diff
 from publisher_check.reports.report import render_text, report_schema
 from publisher_check.rules.pub003_bounded_queue import BoundedQueue
@@ -41,7 +41,7 @@ def per_file(diff: str) -> set[str]:
 
 
 def safety(violation: Violation) -> str:
-    return RULES_BY_ID[violation.rule].fix_safety
+    return rules_by_id()[violation.rule].fix_safety
 
 
 def invoke(*args: str | Path) -> tuple[int, str, str]:

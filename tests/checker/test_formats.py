@@ -24,7 +24,7 @@ from click.testing import CliRunner
 
 from publisher_check.cli.check import main
 from publisher_check.ftypes import FixReport, Metrics, Notes, Run, RunResult, Severity, Violation
-from publisher_check.registry import RULES_BY_ID
+from publisher_check.registry import rules_by_id
 from publisher_check.reports.github import command, escape_data, escape_property, render_github
 from publisher_check.reports.report import report_schema
 
@@ -119,10 +119,10 @@ def test_sarif_driver_describes_every_rule() -> None:
     sarif = json.loads(out)
     driver = sarif["runs"][0]["tool"]["driver"]
     assert sarif["version"] == "2.1.0" and driver["name"] == "publisher-check" and driver["version"]
-    assert [r["id"] for r in driver["rules"]] == sorted(RULES_BY_ID)
+    assert [r["id"] for r in driver["rules"]] == sorted(rules_by_id())
     levels = {"critical": "error", "error": "error", "warn": "warning", "low": "note"}
     for descriptor in driver["rules"]:
-        rule = RULES_BY_ID[descriptor["id"]]
+        rule = rules_by_id()[descriptor["id"]]
         assert descriptor["name"] == rule.__name__
         assert descriptor["shortDescription"]["text"] == rule.check
         assert descriptor["fullDescription"]["text"].startswith(f"{rule.id} ")
@@ -202,7 +202,7 @@ def test_github_escaping_follows_the_workflow_command_rules() -> None:
 
 def test_github_annotations_are_one_line_each_whatever_the_text() -> None:
     tricky = Violation(
-        Path("src/we,ird:name.py"), 4, 2, "PUB005", "Daemon", "line one\nline two 50%\r", Severity.LOW, False
+        Path("src/we,ird:name.py"), 4, 2, "PUB005", "Daemon", "line one\nline two 50%\r", Severity.LOW, None
     )
     result = RunResult((tricky,), (), 1, True)
     metrics = Metrics("id\n::error::injected", 1, 1, 0, 1, "informative", 0.1)

@@ -63,7 +63,7 @@ def _targets(code: bytes) -> FixTarget:
 
 
 def _violation(line: int, column: int) -> Violation:
-    return Violation(Path("x.py"), line, column, "PUB000", "", "", Severity.ERROR, False)
+    return Violation(Path("x.py"), line, column, "PUB000", "", "", Severity.ERROR, None)
 
 
 def _sources() -> list[tuple[str, bytes]]:

@@ -30,7 +30,7 @@ import anyio  # noqa: E402 - after the skip: these come with the mcp extra
 from mcp import Client, StdioServerParameters  # noqa: E402
 from mcp.types import CallToolResult, TextContent  # noqa: E402
 
-from publisher_check.registry import RULES_BY_ID  # noqa: E402
+from publisher_check.registry import rules_by_id  # noqa: E402
 from publisher_check.reports.orchestrator import DEADLINE  # noqa: E402
 from publisher_check.reports.report import report_schema  # noqa: E402
 
@@ -204,10 +204,10 @@ def test_fix_dry_run_returns_the_diff_and_writes_nothing(project: Path) -> None:
 def test_explain_and_list_rules(project: Path) -> None:
     async def test(client: Client) -> None:
         rules = structured(await client.call_tool("list_rules", {}))["rules"]
-        assert [rule["id"] for rule in rules] == sorted(RULES_BY_ID)
+        assert [rule["id"] for rule in rules] == sorted(rules_by_id())
         assert all(rule["fixSafety"] in (("safe", "unsafe") if rule["fixable"] else (None,)) for rule in rules)
         explained = structured(await client.call_tool("explain", {"rule": "pub005"}))
-        assert explained["id"] == "PUB005" and explained["documentation"] == RULES_BY_ID["PUB005"].documentation()
+        assert explained["id"] == "PUB005" and explained["documentation"] == rules_by_id()["PUB005"].documentation()
         assert explained["failingExample"] and explained["passingExample"]
         assert explained["fixedExample"]  # PUB005 has a fix: the example is shown after it too
         assert "unknown rule 'PUB999'" in error_text(await client.call_tool("explain", {"rule": "PUB999"}))

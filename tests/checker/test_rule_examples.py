@@ -8,14 +8,14 @@ import pytest
 
 from publisher_check import api
 from publisher_check.config import Config
-from publisher_check.registry import RULES_BY_ID
+from publisher_check.registry import rules_by_id
 from publisher_check.rule import Example, Rule
 
 from .markers import check, expected_in, reported_in
 
 CASES = [
     pytest.param(rule, kind, index, example, id=f"{rule_id}-{kind.lower()}-{index}")
-    for rule_id, rule in sorted(RULES_BY_ID.items())
+    for rule_id, rule in sorted(rules_by_id().items())
     for kind in ("VALID", "INVALID")
     for index, example in enumerate(getattr(rule, kind))
 ]
@@ -40,9 +40,9 @@ def test_example(tmp_path: Path, rule: type[Rule], kind: str, index: int, exampl
     assert reported_in(tmp_path, result, rule.id) == expected
 
 
-@pytest.mark.parametrize("rule_id", sorted(RULES_BY_ID))
+@pytest.mark.parametrize("rule_id", sorted(rules_by_id()))
 def test_rule_is_documented(rule_id: str) -> None:
-    rule = RULES_BY_ID[rule_id]
+    rule = rules_by_id()[rule_id]
     doc = rule.documentation()
     assert doc.startswith(rule_id)
     for section in ("What it checks:", "Why it matters:", "Fix"):
@@ -58,12 +58,12 @@ def test_rule_is_documented(rule_id: str) -> None:
 
 
 def test_at_least_ten_rules_are_fixable() -> None:
-    assert sum(rule.fixable for rule in RULES_BY_ID.values()) >= 10
+    assert sum(rule.fixable for rule in rules_by_id().values()) >= 10
 
 
 FIX_CASES = [
     pytest.param(rule, example, id=f"{rule_id}-invalid-{index}")
-    for rule_id, rule in sorted(RULES_BY_ID.items())
+    for rule_id, rule in sorted(rules_by_id().items())
     if rule.fixable
     for index, example in enumerate(rule.INVALID)
 ]

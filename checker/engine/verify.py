@@ -21,16 +21,16 @@ from pathlib import Path
 
 import pathspec
 
-from .analysis.cache import FactsCache, is_transient
-from .analysis.facts import ModuleFacts
-from .analysis.files import collect_files
-from .analysis.parsing import DEFAULT_TIMEOUT, Outcome, ParserPool, Request
-from .analysis.project import Project, Publisher, discover, module_index
-from .config import Config, FileConfigs
-from .ftypes import FileError, Finding, Progress, RunResult, Violation
-from .registry import RULES_BY_ID
-from .reports.model import Model, describe
-from .rule import Rule
+from ..analysis.cache import FactsCache
+from ..analysis.facts import ModuleFacts
+from ..analysis.files import collect_files
+from ..analysis.parsing import Outcome, ParserPool, Request
+from ..analysis.project import Project, Publisher, discover, module_index
+from ..config import Config, FileConfigs
+from ..ftypes import FileError, Finding, Progress, RunResult, Violation
+from ..registry import rules_by_id, selected_ids
+from ..reports.model import Model, describe
+from ..rule import Rule
 
 
 def _pattern_regex(patterns: Iterable[str]) -> str:
@@ -61,13 +61,7 @@ def is_candidate(source: bytes, screen: re.Pattern[bytes], config: Config) -> bo
 
 
 def selected_rules(config: Config) -> list[Rule]:
-    select = {r.upper() for r in config.select} or {"ALL"}
-    ignore = {r.upper() for r in config.ignore}
-    return [
-        rule()
-        for rule_id, rule in sorted(RULES_BY_ID.items())
-        if ("ALL" in select or rule_id in select) and rule_id not in ignore and "ALL" not in ignore
-    ]
+    return [rules_by_id()[rule_id]() for rule_id in selected_ids(config)]
 
 
 def _rules_to_run(config: Config, per_file: FileConfigs | None) -> list[Rule]:
@@ -199,7 +193,7 @@ def to_violations(
         own = per_file.of(finding.path) if per_file is not None else config
         if per_file is not None:
             if id(own) not in chosen:
-                chosen[id(own)] = {r.id for r in selected_rules(own)}
+                chosen[id(own)] = set(selected_ids(own))
             if rule.id not in chosen[id(own)]:
                 continue
         facts = modules.get(finding.path)
@@ -220,7 +214,14 @@ def to_violations(
         violations.setdefault(
             key,
             Violation(
-                finding.path, finding.line, finding.column, rule.id, rule.check, finding.message, rule.severity, rule.fixable
+                finding.path,
+                finding.line,
+                finding.column,
+                rule.id,
+                rule.check,
+                finding.message,
+                rule.severity,
+                rule.fix_safety if rule.fixable else None,  # whether this one has a fix is for fixability to say
             ),
         )
     return sorted(violations.values(), key=lambda v: (v.path.as_posix(), v.line, v.column, v.rule))
@@ -263,7 +264,9 @@ def _discover(
     publishers = discover(project)
     if publishers and builders:
         # Builders matter only once there is a client to build.
-        for facts in loader.parse_many([b for b in builders if b[0] not in loader.errors and not project.is_parsed(b[0])]).values():
+        for facts in loader.parse_many(
+            [b for b in builders if b[0] not in loader.errors and not project.is_parsed(b[0])]
+        ).values():
             project.add(facts)
     return files, loader, project, publishers
 
@@ -283,51 +286,7 @@ def model(
         return describe(publishers, root)
 
 
-def run(
-    paths: Sequence[Path],
-    config: Config,
-    sources: Mapping[Path, bytes] | None = None,
-    parse_timeout: float = DEFAULT_TIMEOUT,
-    *,
-    cache: FactsCache | None = None,
-    progress: Progress | None = None,
-    per_file: FileConfigs | None = None,
-) -> RunResult:
-    """VERIFY with ``config``; with ``per_file``, each file's findings are chosen by its own configuration.
-
-    With a cache, a run over files, configuration and checker that are all as they were last
-    time gives last time's result (the project is judged as a whole, so any change re-judges it)."""
-    key = _run_key(paths, config, per_file, parse_timeout) if cache is not None and not sources else None
-    if key is not None and cache is not None:
-        hit, stored = cache.lookup(key)
-        if hit and isinstance(stored, RunResult):
-            if progress is not None:
-                progress.start(stored.files_scanned)
-                progress.advance(stored.files_scanned)
-            return stored
-    result = _judge(paths, config, sources, parse_timeout, cache, progress, per_file)
-    if key is not None and cache is not None and not any(is_transient(e.message) for e in result.errors):
-        cache.store(key, result)
-    return result
-
-
-def _run_key(
-    paths: Sequence[Path], config: Config, per_file: FileConfigs | None, parse_timeout: float
-) -> list[bytes] | None:
-    """Everything a run's result depends on besides the checker's code (in the cache's salt):
-    the paths as given and the working folder (reports name files as given, per-file ignores
-    are relative), the configuration, and every file's bytes. None if a file cannot be read."""
-    parts = [b"run", str(Path.cwd()).encode(), repr(config).encode(), repr(per_file).encode(), repr(parse_timeout).encode()]
-    parts += [str(path).encode() for path in paths]
-    for path in collect_files(paths, config.exclude):
-        try:
-            parts += [str(path).encode(), path.read_bytes()]
-        except OSError:
-            return None
-    return parts
-
-
-def _judge(
+def judge(
     paths: Sequence[Path],
     config: Config,
     sources: Mapping[Path, bytes] | None,
