@@ -27,7 +27,7 @@ from . import facts
 if TYPE_CHECKING:
     from .parsing import Outcome
 
-CACHE_FORMAT = "10"  # bump when which files are errors, or what a fact means, changes
+CACHE_FORMAT = "11"  # bump when which files are errors, or what a fact means, changes
 
 
 _RESULT_CLASSES = frozenset({"RunResult", "Violation", "FileError", "Severity"})

@@ -527,6 +527,7 @@ class FactExtractor:
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         prefix = self._qual_prefix()
         self.class_stack.append(_ClassFrame(node.name, prefix + node.name))
+        first_function = len(self.functions)  # the defs of its body are appended from here on
         self.visit_all(node.decorator_list)
         self.identifier(node.name)
         for base in node.bases:
@@ -536,6 +537,11 @@ class FactExtractor:
             self.visit(keyword.value)
         self.visit_all(node.body)
         frame = self.class_stack.pop()
+        takers = {  # body methods that call get()/get_nowait(), themselves or in a nested function
+            fn.qualname.split(".<locals>.")[0][len(frame.qualname) + 1 :]
+            for fn in self.functions[first_function:]
+            if fn.qualname.startswith(frame.qualname + ".") and any(c.method in ("get", "get_nowait") for c in fn.calls)
+        }
         bases = tuple(self.qualify(name) for base in node.bases if (name := _base_name(_unstarred(base))))
         line, column = self._name_pos(node)
         self.classes.append(
@@ -549,6 +555,13 @@ class FactExtractor:
                 methods=tuple(frame.methods),
                 class_attrs=tuple(frame.class_attrs.items()),
                 annotated_attrs=tuple(frame.annotated_attrs.items()),
+                runs_what_it_takes=tuple(
+                    item.name
+                    for item in node.body
+                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+                    and item.name in takers
+                    and _calls_what_it_takes(item)
+                ),
             )
         )
 
@@ -1026,6 +1039,26 @@ def _handler(kind: type[ast.AST]) -> Callable[[FactExtractor, Any], None]:
 
 # ---------------------------------------------------------------------------
 # Entry point
+
+
+def _calls_what_it_takes(function: ast.AST) -> bool:
+    """``job = self._queue.get(); job()``: the items taken from a queue are called."""
+    taken: set[str] = set()
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Assign):
+            continue
+        call = node.value
+        if (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr in ("get", "get_nowait")
+        ):
+            # queue.get(), get(True, 1.0), get(timeout=…) — not dict.get(key)
+            if not call.args or (isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, bool)):
+                taken.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in taken for n in ast.walk(function)
+    )
 
 
 def extract(path: Path, module_name: str, source: bytes, tree: ast.Module | None = None) -> ModuleFacts:

@@ -178,6 +178,8 @@ class ClassFact:
     methods: tuple[str, ...]  # method names defined in the body
     class_attrs: tuple[tuple[str, str], ...]  # class-level name -> short value
     annotated_attrs: tuple[tuple[str, str], ...]  # class-level name -> resolved annotation
+    # The methods of its body that take items from a queue and call them (``job = q.get(); job()``).
+    runs_what_it_takes: tuple[str, ...] = ()
 
 
 @_pickled_as_arguments

@@ -189,8 +189,11 @@ class Project:
             tuple[str, str],
             tuple[dict[str, list[tuple[Func, AttrAssignFact]]], dict[str, list[tuple[Func, CallFact]]]],
         ] = {}
+        self._base_key_sets: dict[tuple[str, str], frozenset[tuple[str, str]]] = {}
+        self._classes_in: dict[Path, list[Klass]] = {}
+        self._subclasses: dict[tuple[str, str], dict[Path, list[Klass]]] = {}  # by module scanned
         # Scans over the parsed modules, valid while no module is added (the count they saw).
-        self._subclasses: dict[tuple[str, str], tuple[int, list[Klass]]] = {}
+        self._sorted: tuple[int, list[ModuleFacts]] = (-1, [])
         self._resolved: dict[int, tuple[CallFact, FunctionFact, int, list[Func]]] = {}  # by id(call)
         self._attrs_in_progress = 0
         self._starts: dict[Path, tuple[list[Klass], list[tuple[Func, str]]]] = {}
@@ -250,7 +253,15 @@ class Project:
     def parsed_modules(self) -> list[ModuleFacts]:
         """Each parsed module once (``modules`` may hold one under two names), in path order,
         so that answers built by scanning them do not depend on the order files were parsed."""
-        return sorted({m.path: m for m in self.modules.values()}.values(), key=lambda m: str(m.path))
+        if self._sorted[0] != len(self._by_path):
+            self._sorted = (len(self._by_path), sorted(self._by_path.values(), key=lambda m: str(m.path)))
+        return list(self._sorted[1])
+
+    def classes_in(self, facts: ModuleFacts) -> list[Klass]:
+        """The classes of a parsed module, in file order."""
+        if facts.path not in self._classes_in:
+            self._classes_in[facts.path] = [Klass(facts, fact) for fact in facts.classes]
+        return self._classes_in[facts.path]
 
     def add(self, facts: ModuleFacts) -> None:
         self.modules[facts.module] = facts
@@ -683,19 +694,24 @@ class Project:
         return [self.methods(sub)[name] for sub in self.subclasses(klass) if name in sub.fact.methods]
 
     def subclasses(self, klass: Klass) -> list[Klass]:
-        """The parsed project classes that have ``klass`` among their bases, in file order."""
-        parsed = len(self._by_path)
-        seen = self._subclasses.get(klass.key)
-        if seen is not None and seen[0] == parsed:
-            return list(seen[1])
-        found = []
+        """The parsed project classes that have ``klass`` among their bases, in path order.
+
+        A class's bases are worked out once (``bases``), so a module's answer is final once it
+        has been scanned: asked again after more modules were parsed, only those are scanned."""
+        by_module = self._subclasses.setdefault(klass.key, {})
+        found: list[Klass] = []
         for facts in self.parsed_modules():
-            for klass_fact in facts.classes:
-                sub = Klass(facts, klass_fact)
-                if klass.key in {b.key for b in self.bases(sub)}:
-                    found.append(sub)
-        self._subclasses[klass.key] = (parsed, found)  # a module parsed meanwhile makes it stale
-        return list(found)
+            matches = by_module.get(facts.path)
+            if matches is None:
+                matches = [sub for sub in self.classes_in(facts) if klass.key in self._base_keys(sub)]
+                by_module[facts.path] = matches
+            found.extend(matches)
+        return found
+
+    def _base_keys(self, klass: Klass) -> frozenset[tuple[str, str]]:
+        if klass.key not in self._base_key_sets:
+            self._base_key_sets[klass.key] = frozenset(base.key for base in self.bases(klass))
+        return self._base_key_sets[klass.key]
 
     def _declared_target(self, func: Func, call: CallFact) -> Func | Klass | None:
         callee = call.callee
@@ -1058,39 +1074,10 @@ def is_test_code(project: Project, klass: Klass) -> bool:
     return klass.fact.name.startswith("Test") or bool(project.all_base_names(klass) & TEST_BASES)
 
 
-def _calls_what_it_takes(function: ast.AST) -> bool:
-    """``job = self._queue.get(); job()``: the items taken from a queue are called."""
-    taken: set[str] = set()
-    for node in ast.walk(function):
-        if not isinstance(node, ast.Assign):
-            continue
-        call = node.value
-        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in ("get", "get_nowait"):
-            # queue.get(), get(True, 1.0), get(timeout=…) — not dict.get(key)
-            if not call.args or (isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, bool)):
-                taken.update(t.id for t in node.targets if isinstance(t, ast.Name))
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in taken for n in ast.walk(function))
-
-
-def is_task_runner(project: Project, klass: Klass) -> bool:
+def is_task_runner(klass: Klass) -> bool:
     """A worker whose queue holds callables it runs (sentry's BackgroundWorker, an executor):
     it carries whatever its caller submits; the caller's sends are judged with the caller."""
-    prefix = klass.fact.qualname + "."
-    takers = {  # the methods that take something from a queue, themselves or in a nested function
-        fn.qualname.split(".<locals>.")[0][len(prefix) :]
-        for fn in klass.module.functions
-        if fn.qualname.startswith(prefix) and any(c.method in ("get", "get_nowait") for c in fn.calls)
-    }
-    module = project.syntax(klass.module.path) if takers else None
-    if module is None:
-        return False
-    for node in ast.walk(module):
-        if isinstance(node, ast.ClassDef) and node.name == klass.fact.name and node.lineno <= klass.fact.line <= node.body[0].lineno:
-            return any(
-                isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name in takers and _calls_what_it_takes(item)
-                for item in node.body
-            )
-    return False
+    return bool(klass.fact.runs_what_it_takes)
 
 
 def discover(project: Project) -> list[Publisher]:
@@ -1116,7 +1103,7 @@ def discover(project: Project) -> list[Publisher]:
             if configured:
                 clients.append(Client(klass, publish))
                 continue
-            if project.is_queue_implementation(klass) or is_test_code(project, klass) or is_task_runner(project, klass):
+            if project.is_queue_implementation(klass) or is_test_code(project, klass) or is_task_runner(klass):
                 continue
             live = [p for p in publish if _is_client_reach(project, p)] or entry_points(project, klass)
             if live and _class_uses_concurrency_or_http(project, klass):
