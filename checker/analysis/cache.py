@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import ftypes
-from ..fsutil import write_atomic
 from . import facts
 
 if TYPE_CHECKING:
@@ -101,6 +100,22 @@ class FactsCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._salt = f"{CACHE_FORMAT}\0{code_fingerprint(checker_folders())}\0".encode()
+        self._folders: set[Path] = set()  # the entry folders known to exist
+
+    def _write(self, entry: Path, data: bytes) -> None:
+        """Write an entry atomically (a temporary file renamed over it), never raising: a
+        read-only or full cache folder only costs speed. A new file, not a user's: none of
+        ``write_atomic``'s care for an existing file's mode, and no fsync."""
+        try:
+            if entry.parent not in self._folders:
+                entry.parent.mkdir(parents=True, exist_ok=True)
+                self._folders.add(entry.parent)
+            temporary = f"{entry}.{os.getpid()}.tmp"  # one writer per process: the pid makes it ours
+            with open(temporary, "wb") as handle:
+                handle.write(data)
+            os.replace(temporary, entry)
+        except OSError:
+            pass
 
     def _key(self, parts: Iterable[bytes]) -> Path:
         digest = hashlib.sha256(self._salt)
@@ -121,12 +136,7 @@ class FactsCache:
             return False, None
 
     def store(self, parts: Iterable[bytes], value: object) -> None:
-        entry = self._key(parts)
-        try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(entry, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
-        except OSError:
-            pass  # a read-only or full cache folder only costs speed
+        self._write(self._key(parts), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
     def get(self, path: Path, module_name: str, source: bytes, syntax_only: bool) -> tuple[bool, Outcome | None]:
         """(hit, outcome); a missing or unreadable entry is a miss."""
@@ -137,12 +147,17 @@ class FactsCache:
             return False, None
         return (True, outcome) if outcome is None or isinstance(outcome, (str, facts.ModuleFacts)) else (False, None)
 
-    def put(self, path: Path, module_name: str, source: bytes, syntax_only: bool, outcome: Outcome | None) -> None:
+    def put(
+        self,
+        path: Path,
+        module_name: str,
+        source: bytes,
+        syntax_only: bool,
+        outcome: Outcome | None,
+        pickled: bytes | None = None,
+    ) -> None:
+        """Store ``outcome``; ``pickled`` is it pickled already (as a parser worker sent it)."""
         if isinstance(outcome, str) and is_transient(outcome):
             return  # a crash or a time-out may be the machine's fault: try again next time
-        entry = self._entry(path, module_name, source, syntax_only)
-        try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(entry, pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
-        except OSError:
-            pass  # a read-only or full cache folder only costs speed
+        data = pickled if pickled is not None else pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+        self._write(self._entry(path, module_name, source, syntax_only), data)

@@ -77,6 +77,18 @@ def compile_source(path: Path, source: bytes) -> None:
         compile(source, str(path), "exec", dont_inherit=True)
 
 
+def _compile_tree(path: Path, source: bytes, tree: ast.Module) -> None:
+    """``compile_source`` for a source already parsed into ``tree``: the compiler's own checks
+    (the same errors, at the same places) without parsing it a second time. Compiling a tree
+    refuses shallower nesting than compiling its text, so a tree too deep is compiled as text."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(tree, str(path), "exec", dont_inherit=True)
+    except (RecursionError, MemoryError):
+        compile_source(path, source)
+
+
 def parse_one(path: Path, module_name: str, source: bytes, syntax_only: bool, compiled: bool = False) -> Outcome:
     """Facts of one file, or only whether it compiles (files that cannot hold publisher parts).
 
@@ -97,7 +109,7 @@ def parse_one(path: Path, module_name: str, source: bytes, syntax_only: bool, co
         finally:
             sys.setrecursionlimit(limit)
         if not compiled:
-            compile_source(path, source)  # not the tree: compiling an ast refuses shallower nesting
+            _compile_tree(path, source, tree)
         return facts
     except SyntaxError as exc:
         return describe_syntax_error(exc)
@@ -161,6 +173,7 @@ class ParserPool:
         self._checked: dict[Path, Outcome] = {}  # their outcomes
         self._answered: dict[Path, Outcome] = {}  # outcomes of the jobs ``parse`` waits for
         self._compiled: dict[Path, bytes] = {}  # sources this run compiled without error
+        self._pickled: dict[Path, bytes] = {}  # the facts ``parse`` answered, as the worker pickled them
 
     def __enter__(self) -> ParserPool:
         return self
@@ -212,6 +225,11 @@ class ParserPool:
                 self._answered.update(self.parse([wanted[path]]))
         return {path: self._answered.pop(path) for path in wanted}
 
+    def take_pickled(self, path: Path) -> bytes | None:
+        """The outcome ``parse`` last answered for ``path`` as the worker pickled it (once), so
+        that a cache stores it without pickling it again."""
+        return self._pickled.pop(path, None)
+
     def _reading(self) -> set[Path]:
         """The files whose facts are being read ahead right now."""
         return {job[0] for w in self._workers if not w.urgent for job in w.jobs if not job[3]}
@@ -223,16 +241,18 @@ class ParserPool:
         if syntax_only or fetched is None or fetched[0] != source:
             return False
         self._answered[path] = pickle.loads(fetched[1])
+        self._pickled[path] = fetched[1]
         if self._on_done is not None:
             self._on_done(1)
         return True
 
-    def read_ahead(self, requests: Iterable[Request]) -> None:
-        """Work out these files' facts in the background, in this order, for ``parse`` to answer from."""
+    def read_ahead(self, requests: Iterable[Request], keep_free: int = 1) -> None:
+        """Work out these files' facts in the background, in this order, for ``parse`` to answer
+        from; ``keep_free=0`` when the caller will ask for nothing else before these."""
         busy = self._reading()
         fresh = {r[0]: r for r in requests if r[0] not in self._fetched and r[0] not in busy}
         self._ahead = {**fresh, **{path: r for path, r in self._ahead.items() if path not in fresh}}  # newest first
-        self.pump()
+        self.pump(keep_free)
 
     def check_later(self, requests: Iterable[Request]) -> None:
         """Check these files' syntax in the background; ``finish`` gives the outcomes."""
@@ -240,12 +260,12 @@ class ParserPool:
             self._later[request[0]] = request
         self.pump()
 
-    def pump(self) -> None:
+    def pump(self, keep_free: int = 1) -> None:
         """Take in finished background work and hand out more, keeping one worker free for the
         next file a caller will wait for. Never blocks: call it between pieces of other work."""
         if self._ahead or self._later or any(w.jobs for w in self._workers):
             self._collect(block=False)
-            self._hand_out(deque(), keep_free=1)
+            self._hand_out(deque(), keep_free=keep_free)
 
     def finish(self) -> dict[Path, Outcome]:
         """Wait for every background syntax check (reading ahead stops); their outcomes by path."""
@@ -331,6 +351,8 @@ class ParserPool:
                 return 1
             return 0
         outcome = pickle.loads(pickled)
+        if urgent and not syntax_only:
+            self._pickled[path] = pickled
         if syntax_only and outcome is None:
             self._compiled[path] = source
         (self._answered if urgent else self._checked)[path] = outcome

@@ -72,18 +72,19 @@ def is_callback_name(name: str) -> bool:
     return lowered.startswith("on_") or any(word in lowered for word in ("callback", "handler", "hook"))
 
 
-def module_name_for(path: Path, root: Path | None = None) -> str:
+def module_name_for(path: Path, root: Path | None = None, real: Callable[[Path], Path] = Path.resolve) -> str:
     """Dotted module name: the file's stem under its package folders.
 
     Folders up to ``root`` (the folder the user asked to check) count as packages even
     without ``__init__.py``: namespace packages such as ``segment/analytics`` and
-    ``rudderstack/analytics`` must not collapse into the same ``analytics`` name.
+    ``rudderstack/analytics`` must not collapse into the same ``analytics`` name. ``real``
+    resolves a path (``module_index`` remembers each folder's answer).
     """
     parts = [] if path.name == "__init__.py" else [path.stem]
     folder = path.parent
-    top = root.resolve() if root is not None else None
+    top = real(root) if root is not None else None
     while folder.name and folder.parent != folder:
-        inside_root = top is not None and folder.resolve() != top and folder.resolve().is_relative_to(top)
+        inside_root = top is not None and real(folder) != top and real(folder).is_relative_to(top)
         if not ((folder / "__init__.py").is_file() or inside_root):
             break
         parts.insert(0, folder.name)
@@ -93,11 +94,18 @@ def module_name_for(path: Path, root: Path | None = None) -> str:
 
 def module_index(files: Iterable[Path], roots: Iterable[Path]) -> dict[str, Path]:
     """Module name -> file for every file; a clash keeps both under distinct names."""
+    resolved: dict[Path, Path] = {}
+
+    def real(path: Path) -> Path:
+        if path not in resolved:
+            resolved[path] = path.resolve()
+        return resolved[path]
+
     folders = [r if r.is_dir() else r.parent for r in roots]
     index: dict[str, Path] = {}
     for path in files:
-        root = next((r for r in folders if path.resolve().is_relative_to(r.resolve())), None)
-        name = module_name_for(path, root)
+        root = next((r for r in folders if path.resolve().is_relative_to(real(r))), None)
+        name = module_name_for(path, root, real)
         if name in index:
             name = f"{path.parent.as_posix()}/{name}"  # not importable by that name: only reached by path
         index[name] = path

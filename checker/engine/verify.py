@@ -114,11 +114,17 @@ class Loader:
             else:
                 misses.append(request)
         fresh = self.pool.parse(misses)
-        if self.cache is not None:
-            for request in misses:
-                self.cache.put(*request, fresh[request[0]])
+        for request in misses:
+            pickled = self.pool.take_pickled(request[0])
+            if self.cache is not None:
+                self.cache.put(*request, fresh[request[0]], pickled)
         outcomes.update(fresh)
         return self._record(outcomes)
+
+    def parse_soon(self, request: Request) -> None:
+        """Have this file's facts worked out by any idle worker now; ``parse_many`` collects them."""
+        if self.cache is None or not self.cache.get(*request)[0]:
+            self.pool.read_ahead([request], keep_free=0)
 
     def read_ahead(self, files: Sequence[tuple[Path, str]]) -> None:
         """Have the facts of modules discovery will likely load worked out in the background."""
@@ -256,8 +262,11 @@ def _discover(
         # Every file is at least compiled, so a syntax error anywhere is reported: the others
         # in the background while discovery works (``Loader.finish`` collects them).
         (candidates if candidate else others).append((path, name, source, not candidate))
-        if not candidate and _BUILDER.search(source):
+        if candidate:
+            loader.parse_soon(candidates[-1])  # the workers start on it while the screening goes on
+        elif _BUILDER.search(source):
             builders.append((path, name, source, False))
+    rules_by_id()  # the rules (and libcst) are imported while the workers parse the candidates
     for facts in loader.parse_many(candidates).values():
         project.add(facts)
     loader.check_later(others)

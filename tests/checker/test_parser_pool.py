@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import time
 from pathlib import Path
 
@@ -154,3 +155,18 @@ def test_a_worker_lost_while_reading_ahead_leaves_the_file_to_be_parsed_when_ask
         parsed = pool.parse([_request("good.py", syntax_only=False), _request("bad.py", syntax_only=False)])
     assert isinstance(parsed[Path("good.py")], ModuleFacts)
     assert isinstance(parsed[Path("bad.py")], str) and "process died" in parsed[Path("bad.py")]
+
+
+def test_facts_answered_come_with_the_workers_pickle_once_for_the_cache() -> None:
+    """The cache stores the bytes the worker sent, whether the facts were waited for or read
+    ahead; each is handed over once, and syntax checks carry none."""
+    waited = _request("waited.py", b"import queue\nq = queue.Queue()\n", syntax_only=False)
+    ahead = _request("ahead.py", b"def publish(event):\n    pass\n", syntax_only=False)
+    with parsing.ParserPool(size=1) as pool:
+        pool.read_ahead([ahead], keep_free=0)
+        outcomes = {**pool.parse([waited]), **pool.parse([ahead]), **pool.parse([_request("plain.py")])}
+        for request in (waited, ahead):
+            pickled = pool.take_pickled(request[0])
+            assert pickled is not None and pickle.loads(pickled) == outcomes[request[0]]
+            assert pool.take_pickled(request[0]) is None
+        assert pool.take_pickled(Path("plain.py")) is None
