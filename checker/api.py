@@ -30,7 +30,7 @@ from .config import (
     load_config,
     with_overrides,
 )
-from .engine import model, run
+from .engine import run
 from .fixes.loop import MAX_ROUNDS, execute, fixability, proposed_fixes
 from .ftypes import FixReport, Metrics, Mode, Notes, Progress, Run, RunResult, Severity, UnusedSuppression, failed
 from .registry import RULE_IDS, selected_ids
@@ -168,6 +168,8 @@ def show_model(paths: Sequence[Path], options: Options | None = None) -> Model:
     options = options or Options()
     targets = list(paths) or [Path(".")]
     config = resolve_configs(targets, options).project
+    from .engine.verify import model  # the analysis: imported by the runs that need it
+
     return model(targets, config, cache=options.cache, progress=options.progress, root=Path.cwd())
 
 

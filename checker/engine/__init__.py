@@ -9,30 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..analysis.cache import FactsCache, is_transient
 from ..analysis.files import collect_files
 from ..analysis.parsing import DEFAULT_TIMEOUT
 from ..config import Config, FileConfigs
 from ..ftypes import Progress, RunResult
-
-if TYPE_CHECKING:
-    from ..reports.model import Model
-
-
-def model(
-    paths: Sequence[Path],
-    config: Config,
-    *,
-    cache: FactsCache | None = None,
-    progress: Progress | None = None,
-    root: Path | None = None,
-) -> Model:
-    """The code model the rules would judge (``--show-model``)."""
-    from .verify import model as described
-
-    return described(paths, config, cache=cache, progress=progress, root=root)
 
 
 def run(
