@@ -15,6 +15,7 @@ import io
 import os
 import pathlib
 import pickle
+import threading
 from collections.abc import Iterable
 from importlib import util
 from pathlib import Path
@@ -110,7 +111,7 @@ class FactsCache:
             if entry.parent not in self._folders:
                 entry.parent.mkdir(parents=True, exist_ok=True)
                 self._folders.add(entry.parent)
-            temporary = f"{entry}.{os.getpid()}.tmp"  # one writer per process: the pid makes it ours
+            temporary = f"{entry}.{os.getpid()}.{threading.get_ident()}.tmp"  # ours alone (an MCP server runs threads)
             with open(temporary, "wb") as handle:
                 handle.write(data)
             os.replace(temporary, entry)
