@@ -63,8 +63,6 @@ logger = logging.getLogger(__name__)
 
 #: How long an idle worker waits for an event before it looks at the shutdown flag again.
 POLL_INTERVAL: Final = 0.1
-#: Response bodies up to this size are read and dropped, so their connection can be reused.
-MAX_DRAINED_BODY: Final = 64 * 1024
 #: How long close() without a timeout (and ``with client:``) waits for delivery at most, as
 #: OpenTelemetry's batch processor does; the exit hook uses the shorter ``shutdown_timeout``.
 CLOSE_TIMEOUT: Final = 30.0
@@ -88,32 +86,6 @@ def _remaining(deadline: float | None) -> float | None:
     if deadline is None:
         return None
     return min(threading.TIMEOUT_MAX, max(0.0, deadline - time.monotonic()))
-
-
-def _discard_body(response: requests.Response, deadline: float) -> None:
-    """Read and drop at most MAX_DRAINED_BODY bytes of a body, so that its connection is reused.
-
-    Bodies are never parsed. A longer one is left unread (closing the response then closes the
-    connection), and so is whatever has not arrived by ``deadline``: a body that trickles in must
-    not hold the worker past ``request_timeout``. One that breaks off, or is not what its headers
-    said, is ignored: the status has already arrived and decides the attempt.
-    """
-    raw = response.raw
-    sock = getattr(raw.connection, "sock", None)  # urllib3 sets its timeout again for the next request
-    left = MAX_DRAINED_BODY
-    try:
-        while left > 0:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return
-            if sock is not None:
-                sock.settimeout(remaining)
-            chunk = raw.read1(left, decode_content=False)  # one read at most; no decompression: no zip bomb
-            if not chunk:
-                return
-            left -= len(chunk)
-    except Exception:  # whatever goes wrong with a body nobody reads changes nothing
-        pass
 
 
 class ActivityClient:
@@ -273,11 +245,15 @@ class ActivityClient:
         events = self._queue
         with events.all_tasks_done:
             published_before = events.accepted
-            while not events.finished_up_to(published_before):
-                remaining = _remaining(deadline)
-                if remaining == 0:
-                    return False
-                events.all_tasks_done.wait(remaining)
+            events.awaited.append(published_before)  # done() wakes us when they are finished
+            try:
+                while not events.finished_up_to(published_before):
+                    remaining = _remaining(deadline)
+                    if remaining == 0:
+                        return False
+                    events.all_tasks_done.wait(remaining)
+            finally:
+                events.awaited.remove(published_before)
         return True
 
     def close(self, timeout: float | None = None) -> None:
@@ -503,20 +479,13 @@ class ActivityClient:
 
     def _post(self, request: requests.PreparedRequest) -> AttemptResult:
         """One POST; only the status counts, so a body that breaks off after it changes nothing."""
-        deadline = time.monotonic() + self._config.request_timeout
         try:
-            response = self._transport.send(request)
+            reply = self._transport.post(request, time.monotonic() + self._config.request_timeout)
         except Exception as exc:  # a requests.RequestException, or e.g. a header that cannot be encoded
             return AttemptResult(classify_exception(exc), describe_exception(exc, self._secrets))
-        with response:
-            status = response.status_code
-            _discard_body(response, deadline)
-            return AttemptResult(
-                classify_status(status),
-                describe_status(status, response.reason),
-                status,
-                response.headers.get("Retry-After"),
-            )
+        return AttemptResult(
+            classify_status(reply.status), describe_status(reply.status, reply.reason), reply.status, reply.retry_after
+        )
 
     def _report(
         self,

@@ -83,6 +83,7 @@ class EventQueue(queue.Queue[Entry]):
         self._taken = 0  # the queue is FIFO: the next entry _get hands out is number _taken + 1
         self._working: dict[Entry, int] = {}  # handed out, not done() yet -> its number
         self._held: dict[Entry, int] = {}  # taken by a worker, no outcome yet -> failed attempts
+        self.awaited: list[int] = []  # what each flush() waits for: finished_up_to(number)
         self._counts: Counter[str] = Counter()
         self._refused = 0  # puts refused because the queue was full (never published)
         # With a spool: what its writer is to commit (entries, and ids of settled entries), how
@@ -183,7 +184,10 @@ class EventQueue(queue.Queue[Entry]):
             if unfinished < 0:
                 raise ValueError("done() called for more entries than were queued")
             self.unfinished_tasks = unfinished
-            self.all_tasks_done.notify_all()  # flush() waits for its own events, not for zero
+            # flush() waits for its own events, join() for zero; nobody else is woken (a woken
+            # thread takes the GIL from the workers, once per batch)
+            if not unfinished or (self.awaited and self.finished_up_to(min(self.awaited))):
+                self.all_tasks_done.notify_all()
 
     def stop_accepting(self) -> bool:
         """Refuse every later put; True only for the first call."""

@@ -399,3 +399,66 @@ def test_the_callers_session_headers_auth_and_cookies_apply_even_when_changed_la
     assert last.header("Authorization") == "Basic dXNlcjpwYXNz" and last.header("Cookie") == "sticky=node-2"
     assert [request.json() for request in server.requests] == [{"n": 0}, {"n": 1}, {"n": 2}]
     session.close()
+
+
+def test_a_cookie_the_server_sets_is_sent_back_as_a_session_would(
+    server: ScriptedServer, make_client: MakeClient
+) -> None:
+    """A plain session skips Session.send(), but not its cookie jar."""
+    server.script(Reply(200, headers={"Set-Cookie": "route=node-7; Path=/"}))
+    session = requests.Session()
+    client = make_client(server.url, session=session)
+    for n in range(3):
+        client.publish({"n": n})
+        assert client.flush(10)
+    assert [request.header("Cookie") for request in server.requests] == [None, "route=node-7", "route=node-7"]
+    assert session.cookies.get("route") == "node-7"
+    session.close()
+
+
+class CountingAdapter(requests.adapters.HTTPAdapter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent = 0
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        self.sent += 1
+        return super().send(request, *args, **kwargs)
+
+
+def test_an_adapter_or_hook_added_later_is_used(server: ScriptedServer, make_client: MakeClient) -> None:
+    """What a plain session sends directly goes through Session.send() once the session is not plain."""
+    session = requests.Session()
+    client = make_client(server.url, session=session)
+    client.publish({"n": 0})
+    assert client.flush(10)
+    adapter = CountingAdapter()
+    session.mount(server.url, adapter)
+    client.publish({"n": 1})
+    assert client.flush(10)
+    statuses: list[int] = []
+    session.hooks["response"].append(lambda response, **_: statuses.append(response.status_code))
+    client.publish({"n": 2})
+    assert client.flush(10)
+    assert adapter.sent == 2 and statuses == [200]
+    assert [request.json() for request in server.requests] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    session.close()
+
+
+def test_a_plain_session_reports_requests_errors(dead_url: str, server: ScriptedServer, make_client: MakeClient) -> None:
+    """The direct path raises what HTTPAdapter.send() raises: the messages name requests' exceptions."""
+    refused = make_client(dead_url, max_attempts=1)
+    seen = Collector(refused)
+    refused.publish({"n": 0})
+    assert refused.flush(10)
+    server.script(Reply(200, delay=2.0))
+    slow = make_client(server.url, max_attempts=1, request_timeout=0.3)
+    slow_seen = Collector(slow)
+    slow.publish({"n": 1})
+    assert slow.flush(10)
+    [failed] = seen.named("final_error")
+    [timed_out] = slow_seen.named("final_error")
+    assert failed.context is not None and failed.context.error.startswith("ConnectionError: ")
+    assert failed.context.category == "network"
+    assert timed_out.context is not None and timed_out.context.error.startswith("ReadTimeout: ")
+    assert timed_out.context.category == "network"
