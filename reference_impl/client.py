@@ -12,7 +12,6 @@ import os
 import queue
 import threading
 import time
-import uuid
 import weakref
 from collections import deque
 from collections.abc import Mapping
@@ -435,7 +434,7 @@ class ActivityClient:
         # One key for every retry of this request, so the server can de-duplicate; a single
         # event with a spool is keyed by its own id, the same after a restart too.
         single_spooled = len(entries) == 1 and self._spool is not None
-        key = self._queue.stable_id(entries[0]) if single_spooled else str(uuid.uuid4())
+        key = self._queue.stable_id(entries[0]) if single_spooled else self._transport.request_key()
         headers = {**config.headers, "Content-Type": "application/json", "Idempotency-Key": key}
         try:
             request = self._transport.prepare(body, headers)  # once for every attempt

@@ -24,7 +24,9 @@ settings (proxies and ``no_proxy``, ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``: a
   adapter mounted, a hook added later) takes ``Session.send()``.
 """
 
+import itertools
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, cast
@@ -64,6 +66,17 @@ class Transport:
         self._template: requests.PreparedRequest | None = None
         self._template_of: tuple[dict[str, str], dict[str, Any]] | None = None
         self._pool: tuple[HTTPAdapter, HTTPConnectionPool] | None = None
+        self._key_base = uuid.uuid4().int
+        self._key_numbers = itertools.count()
+
+    def request_key(self) -> str:
+        """A new Idempotency-Key: a UUID 4, unlike every other key, without a ``getrandom()``
+        call each (with several workers, every call that releases the GIL is a hand-off).
+
+        One random UUID per transport (a forked child makes its own), varied by a counter in
+        bits that the version and variant leave alone: a key never repeats within a transport,
+        and another transport's keys are as unlikely to meet these as random UUIDs are."""
+        return str(uuid.UUID(int=self._key_base ^ next(self._key_numbers), version=4))
 
     def prepare(self, body: bytes, headers: Mapping[str, str]) -> requests.PreparedRequest:
         """The request for one body, merged with the session; reusable for every retry.
@@ -191,16 +204,18 @@ def _discard_body(raw: BaseHTTPResponse, deadline: float) -> None:
     """
     sock = getattr(raw.connection, "sock", None)  # urllib3 sets its timeout again for the next request
     left = MAX_DRAINED_BODY
+    may_block = True  # the first read; after it, only while the body is not known to be complete
     try:
         while left > 0:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return
-            if sock is not None:
-                sock.settimeout(remaining)
+            if sock is not None and may_block:
+                sock.settimeout(remaining)  # a system call that releases the GIL: only when needed
             chunk = raw.read1(left, decode_content=False)  # one read at most; no decompression: no zip bomb
             if not chunk:
                 return
             left -= len(chunk)
+            may_block = raw.length_remaining != 0  # 0: the next read only sees the end
     except Exception:  # whatever goes wrong with a body nobody reads changes nothing
         pass

@@ -462,3 +462,15 @@ def test_a_plain_session_reports_requests_errors(dead_url: str, server: Scripted
     assert failed.context.category == "network"
     assert timed_out.context is not None and timed_out.context.error.startswith("ReadTimeout: ")
     assert timed_out.context.category == "network"
+
+
+def test_request_keys_are_distinct_uuid4s_and_each_transport_has_its_own() -> None:
+    from activity_publisher.transport import Transport
+
+    session = requests.Session()
+    first, second = (Transport(session, "http://127.0.0.1:9/ingest", 1.0) for _ in range(2))
+    keys = [uuid.UUID(first.request_key()) for _ in range(5_000)] + [uuid.UUID(second.request_key())]
+    assert all(key.version == 4 and key.variant == uuid.RFC_4122 for key in keys)
+    assert len(set(keys)) == len(keys)
+    assert keys[-1].int >> 64 != keys[0].int >> 64  # not one base varied twice
+    session.close()
