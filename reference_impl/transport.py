@@ -58,6 +58,7 @@ class Transport:
         self._session = session
         self._endpoint = endpoint
         self._timeout = timeout
+        self._urllib3_timeout = Timeout(connect=timeout, read=timeout)  # urllib3 clones it per request
         # stream=True: status and headers only; the caller reads (a little of) the body itself.
         self._settings: dict[str, Any] = session.merge_environment_settings(
             endpoint, {}, True, session.verify, None
@@ -140,7 +141,7 @@ class Transport:
                 preload_content=False,
                 decode_content=False,
                 retries=adapter.max_retries,
-                timeout=Timeout(connect=self._timeout, read=self._timeout),
+                timeout=self._urllib3_timeout,
                 chunked=False,  # the body is bytes, with its Content-Length
             )
         except (urllib3_errors.ProtocolError, OSError, urllib3_errors.ClosedPoolError) as err:
