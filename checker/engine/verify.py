@@ -86,6 +86,7 @@ class Loader:
         self.cache = cache
         self.sources: Mapping[Path, bytes] = sources or {}
         self._later: dict[Path, Request] = {}  # the background syntax checks, for the cache
+        self._hits: dict[Path, tuple[Request, Outcome]] = {}  # cache hits screening and reading ahead found, for parse_many
 
     def read(self, path: Path) -> bytes | None:
         if path in self.sources:
@@ -108,7 +109,7 @@ class Loader:
         outcomes: dict[Path, Outcome] = {}
         misses: list[Request] = []
         for request in requests:
-            hit, outcome = self.cache.get(*request) if self.cache is not None else (False, None)
+            hit, outcome = self._cached(request)
             if hit:
                 outcomes[request[0]] = outcome
             else:
@@ -123,15 +124,33 @@ class Loader:
 
     def parse_soon(self, request: Request) -> None:
         """Have this file's facts worked out by any idle worker now; ``parse_many`` collects them."""
-        if self.cache is None or not self.cache.get(*request)[0]:
+        if not self._keep_cached(request):
             self.pool.read_ahead([request], keep_free=0)
 
+    def _keep_cached(self, request: Request) -> bool:
+        """Whether the cache holds this request's outcome; if so it is kept for ``parse_many``."""
+        kept = self._hits.get(request[0])
+        if kept is not None and kept[0] == request:
+            return True
+        hit, outcome = self.cache.get(*request) if self.cache is not None else (False, None)
+        if hit:
+            self._hits[request[0]] = (request, outcome)
+        return hit
+
+    def _cached(self, request: Request) -> tuple[bool, Outcome]:
+        """The cache's answer for a request: the one already read for the same request, if any."""
+        kept = self._hits.pop(request[0], None)
+        if kept is not None and kept[0] == request:
+            return True, kept[1]
+        return self.cache.get(*request) if self.cache is not None else (False, None)
+
     def read_ahead(self, files: Sequence[tuple[Path, str]]) -> None:
-        """Have the facts of modules discovery will likely load worked out in the background."""
-        requests = []
+        """Have the facts of modules discovery will likely load worked out in the background (or
+        kept, if cached: each cache entry is read and unpickled once)."""
+        requests: list[Request] = []
         for path, name in files:
             source = self.read(path)
-            if source is not None and (self.cache is None or not self.cache.get(path, name, source, False)[0]):
+            if source is not None and not self._keep_cached((path, name, source, False)):
                 requests.append((path, name, source, False))
         self.pool.read_ahead(requests)
 

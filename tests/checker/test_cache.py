@@ -141,3 +141,24 @@ def test_a_run_answered_from_the_cache_loads_no_analysis(tmp_path: Path, output_
 def _without_session(output: str) -> str:
     output = re.sub(r'"duration": [0-9.e-]+', '"duration": 0', output)
     return re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<session>", output)
+
+
+def test_a_partly_warm_run_reads_each_cached_entry_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Screening and reading ahead find cached facts; parsing then uses them, not a second read."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "sample", project)
+    cache = tmp_path / "cache"
+    cold = report(project, "--cache-dir", cache)
+    extra = project / "notes.py"
+    extra.write_text("NOTE = 1\n", encoding="utf-8")  # the whole-run cache misses, the files' entries hit
+    reads: list[tuple[Path, object]] = []
+    real_get = cache_module.FactsCache.get
+
+    def counting_get(self: cache_module.FactsCache, path: Path, *args: object) -> object:
+        reads.append((path, args[-1]))  # a file has two entries: its facts and its syntax check
+        return real_get(self, path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cache_module.FactsCache, "get", counting_get)
+    warm = report(project, "--cache-dir", cache)
+    assert warm["violations"] == cold["violations"]
+    assert reads and len(reads) == len(set(reads))
