@@ -86,7 +86,8 @@ class Loader:
         self.cache = cache
         self.sources: Mapping[Path, bytes] = sources or {}
         self._later: dict[Path, Request] = {}  # the background syntax checks, for the cache
-        self._hits: dict[Path, tuple[Request, Outcome]] = {}  # cache hits screening and reading ahead found, for parse_many
+        # cache hits that screening and reading ahead found, for parse_many
+        self._hits: dict[Path, tuple[Request, Outcome]] = {}
 
     def read(self, path: Path) -> bytes | None:
         if path in self.sources:
