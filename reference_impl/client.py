@@ -241,19 +241,7 @@ class ActivityClient:
         happened by then.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
-        events = self._queue
-        with events.all_tasks_done:
-            published_before = events.accepted
-            events.awaited.append(published_before)  # done() wakes us when they are finished
-            try:
-                while not events.finished_up_to(published_before):
-                    remaining = _remaining(deadline)
-                    if remaining == 0:
-                        return False
-                    events.all_tasks_done.wait(remaining)
-            finally:
-                events.awaited.remove(published_before)
-        return True
+        return self._queue.wait_for_accepted(lambda: _remaining(deadline))
 
     def close(self, timeout: float | None = None) -> None:
         """Refuse new events, flush, stop the workers, report what is left as dropped.

@@ -9,6 +9,7 @@ of its own: ``put_nowait`` is all it does.
 
 import queue
 from collections import Counter, deque
+from collections.abc import Callable
 from typing import Any
 
 from .encoding import encode_text
@@ -83,7 +84,7 @@ class EventQueue(queue.Queue[Entry]):
         self._taken = 0  # the queue is FIFO: the next entry _get hands out is number _taken + 1
         self._working: dict[Entry, int] = {}  # handed out, not done() yet -> its number
         self._held: dict[Entry, int] = {}  # taken by a worker, no outcome yet -> failed attempts
-        self.awaited: list[int] = []  # what each flush() waits for: finished_up_to(number)
+        self._awaited: list[int] = []  # what each waiting flush() waits for: finished_up_to(number)
         self._counts: Counter[str] = Counter()
         self._refused = 0  # puts refused because the queue was full (never published)
         # With a spool: what its writer is to commit (entries, and ids of settled entries), how
@@ -160,10 +161,24 @@ class EventQueue(queue.Queue[Entry]):
         self._working.update(zip(entries, range(first, self._taken + 1), strict=True))
         self._held.update(dict.fromkeys(entries, 0))
 
-    @property
-    def accepted(self) -> int:
-        """How many events were accepted so far: the number of the last one. Hold ``mutex``."""
-        return self._accepted
+    def wait_for_accepted(self, remaining: Callable[[], float | None]) -> bool:
+        """Wait until every event accepted so far is finished (flush()); False once ``remaining()``,
+        the seconds it may still wait (None: no bound), comes to 0 first.
+
+        ``done()`` wakes a waiter only when the events it waits for are finished, not once per batch.
+        """
+        with self.all_tasks_done:
+            number = self._accepted  # the number of the last event accepted
+            self._awaited.append(number)
+            try:
+                while not self.finished_up_to(number):
+                    left = remaining()
+                    if left == 0:
+                        return False
+                    self.all_tasks_done.wait(left)
+                return True
+            finally:
+                self._awaited.remove(number)
 
     def finished_up_to(self, number: int) -> bool:
         """Whether every event numbered up to ``number`` is done. Hold ``mutex``.
@@ -186,7 +201,7 @@ class EventQueue(queue.Queue[Entry]):
             self.unfinished_tasks = unfinished
             # flush() waits for its own events, join() for zero; nobody else is woken (a woken
             # thread takes the GIL from the workers, once per batch)
-            if not unfinished or (self.awaited and self.finished_up_to(min(self.awaited))):
+            if not unfinished or (self._awaited and self.finished_up_to(min(self._awaited))):
                 self.all_tasks_done.notify_all()
 
     def stop_accepting(self) -> bool:

@@ -106,6 +106,30 @@ def test_flush_without_timeout_waits_for_every_outcome(
     assert client.flush(0) is True
 
 
+def test_a_flush_returns_when_its_events_are_done_while_later_ones_are_still_out(
+    make_client: MakeClient, server: ScriptedServer
+) -> None:
+    """done() wakes a waiting flush once its own events are finished, not only when all are."""
+    server.script(Reply(200, delay=0.3), Reply(200, delay=0.3))
+    server.set_default(Reply(hang=True))
+    client = make_client(server.url, batch_size=1, workers=2)
+    client.publish({"n": 0})
+    client.publish({"n": 1})
+    outcome: list[bool] = []
+    flusher = threading.Thread(target=lambda: outcome.append(client.flush(30)))
+    flusher.start()
+    deadline = time.monotonic() + 5
+    while not client._queue._awaited and time.monotonic() < deadline:  # the flush is waiting for 0 and 1
+        time.sleep(0.01)
+    client.publish({"n": 2})  # hangs: the queue is not empty when 0 and 1 are done
+    flusher.join(5)
+    returned = not flusher.is_alive()
+    server.set_default(Reply(200))
+    server.release()
+    flusher.join(30)
+    assert returned and outcome == [True]
+
+
 def test_close_against_a_hung_server_returns_in_time_and_drops_the_rest(
     make_client: MakeClient, server: ScriptedServer, caplog: pytest.LogCaptureFixture
 ) -> None:
