@@ -139,11 +139,10 @@ class Loader:
         return hit
 
     def _cached(self, request: Request) -> tuple[bool, Outcome]:
-        """The cache's answer for a request: the one already read for the same request, if any."""
-        kept = self._hits.pop(request[0], None)
-        if kept is not None and kept[0] == request:
-            return True, kept[1]
-        return self.cache.get(*request) if self.cache is not None else (False, None)
+        """The cache's answer for a request, read once: the kept one is handed over."""
+        if self._keep_cached(request):
+            return True, self._hits.pop(request[0])[1]
+        return False, None
 
     def read_ahead(self, files: Sequence[tuple[Path, str]]) -> None:
         """Have the facts of modules discovery will likely load worked out in the background (or
