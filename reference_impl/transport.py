@@ -87,10 +87,9 @@ class Transport:
         full.
         """
         session = self._session
-        if session.auth is not None or len(session.cookies) or _has_hooks(session):
-            return session.prepare_request(requests.Request("POST", self._endpoint, data=body, headers=headers))
-        template = self._current_template()
-        if template is None:  # the session cannot prepare a request (a bad header): let it say why
+        in_full = session.auth is not None or len(session.cookies) or _has_hooks(session)
+        template = None if in_full else self._current_template()
+        if template is None:  # also when the session cannot prepare a request (a bad header): let it say why
             return session.prepare_request(requests.Request("POST", self._endpoint, data=body, headers=headers))
         request = template.copy()
         request.headers.update(headers)  # the client's own headers: validated by ClientConfig
