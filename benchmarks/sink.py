@@ -15,6 +15,10 @@ answered ``200 {"status":"ok"}`` and its events are counted:
 at which the latest event-carrying request was counted. CLOCK_MONOTONIC is system-wide on Linux,
 so the benchmark process can subtract its own ``time.monotonic_ns()`` start from it.
 ``POST /_reset`` zeroes the counters. The asyncio loop is single-threaded: counting needs no lock.
+
+``--delay-ms D`` answers every event-carrying POST D milliseconds after counting it, as a
+collector across a network would: the waits of requests on different connections overlap,
+so more requests in flight get more events through, as they would against a real collector.
 """
 
 from __future__ import annotations
@@ -110,8 +114,9 @@ def _response(status: str, body: bytes, keep_alive: bool) -> bytes:
 
 
 class Sink:
-    def __init__(self) -> None:
+    def __init__(self, delay_s: float = 0.0) -> None:
         self.stats = Stats()
+        self.delay_s = delay_s
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         sock = writer.get_extra_info("socket")
@@ -134,7 +139,10 @@ class Sink:
                 body = await _read_body(reader, headers)
                 keep_alive = headers.get("connection", "").lower() != "close" and version == "HTTP/1.1"
                 path = target.split("?", 1)[0]
-                writer.write(self.respond(method, path, headers, body, keep_alive))
+                response = self.respond(method, path, headers, body, keep_alive)
+                if self.delay_s and not path.startswith("/_"):
+                    await asyncio.sleep(self.delay_s)
+                writer.write(response)
                 await writer.drain()
                 if not keep_alive:
                     return
@@ -170,8 +178,8 @@ class Sink:
         return _response("200 OK", OK_BODY, keep_alive)
 
 
-async def serve(port: int) -> None:
-    sink = Sink()
+async def serve(port: int, delay_s: float = 0.0) -> None:
+    sink = Sink(delay_s)
     server = await asyncio.start_server(sink.handle, "127.0.0.1", port, limit=MAX_HEADER, backlog=512)
     bound = server.sockets[0].getsockname()[1]
     sys.stdout.write(f"PORT {bound}\n")
@@ -183,9 +191,14 @@ async def serve(port: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (printed on stdout)")
+    parser.add_argument(
+        "--delay-ms", type=float, default=0.0, help="answer each event-carrying POST this many ms after counting it"
+    )
     args = parser.parse_args(argv)
+    if args.delay_ms < 0:
+        parser.error(f"--delay-ms must be 0 or more, not {args.delay_ms}")
     try:
-        asyncio.run(serve(args.port))
+        asyncio.run(serve(args.port, args.delay_ms / 1000))
     except KeyboardInterrupt:
         pass
 

@@ -6,9 +6,11 @@ the scripts otherwise, so this needs nothing beyond the test extra.
 
 from __future__ import annotations
 
+import http.client
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -77,3 +79,45 @@ def test_checker_bench_ratios_are_taken_within_each_run() -> None:
     table = {row[0]: row for row in bench.target_rows(rows)}
     row = table["stdlib: cold ≥ 20× fixit one-rule files/s"]
     assert row[2].startswith("20.00 (10.00–30.00)") and row[3] == "met"
+
+
+@pytest.mark.timeout(90)
+def test_publisher_bench_smoke_against_a_sink_that_answers_late(tmp_path: Path) -> None:
+    """``--sink-delay-ms``: every event still arrives, and the worker-count verdict is reported."""
+    out = tmp_path / "publisher.json"
+    done = _run(
+        "publisher_bench.py",
+        *("--smoke", "--no-down", "--sink-delay-ms", "1", "--producers", "1"),
+        *("--scenarios", "ours-b1-w4,ours-b1-w1", "--json", str(out)),
+    )
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["plan"]["sink_delay_ms"] == 1.0
+    for result in report["results"]:
+        assert result["delivered"] == result["events"], result
+    assert "the sink answers each POST 1 ms after counting it" in done.stdout
+    assert "4 workers e2e beat one (1 producer)" in done.stdout
+
+
+def test_the_sink_answers_an_event_post_no_sooner_than_its_delay() -> None:
+    """The delay is the sink's behaviour (a lower bound, never a speed): events wait, stats do not."""
+    sink = subprocess.Popen(
+        [sys.executable, str(BENCHMARKS / "sink.py"), "--port", "0", "--delay-ms", "300"], stdout=subprocess.PIPE
+    )
+    try:
+        assert sink.stdout is not None
+        port = int(sink.stdout.readline().split()[1])
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        started = time.monotonic()
+        connection.request("POST", "/events", body=b'{"event": "x"}', headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        assert response.status == 200 and response.read() == b'{"status":"ok"}'
+        assert time.monotonic() - started >= 0.3
+        connection.request("GET", "/_stats")
+        assert json.loads(connection.getresponse().read())["events"] == 1
+    finally:
+        sink.terminate()
+        sink.wait(10)
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "sink.py"), "--delay-ms", "-1"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2 and "--delay-ms must be 0 or more, not -1.0" in done.stderr
